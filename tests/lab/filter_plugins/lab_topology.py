@@ -11,35 +11,44 @@ from ansible.errors import AnsibleFilterError
 
 
 def lab_network_specs(networks, prefix):
-    """One docker network per entry of lab_networks: internal, so no packet leaves this machine."""
+    """One docker network per entry of lab_networks; internal unless it says otherwise."""
     specs = []
     for name, net in sorted(networks.items()):
         ipam = [{"subnet": net["ipv4"], "gateway": net["ipv4_gateway"]}]
         if net.get("ipv6"):
             ipam.append({"subnet": net["ipv6"], "gateway": net["ipv6_gateway"]})
-        specs.append({"name": prefix + name, "ipv6": bool(net.get("ipv6")), "ipam": ipam})
+        specs.append({
+            "name": prefix + name,
+            "internal": net.get("internal", True),
+            "ipv6": bool(net.get("ipv6")),
+            "ipam": ipam,
+        })
     return specs
 
 
 def lab_container_specs(host_names, hostvars, prefix, networks):
-    """One container per inventory host, with its image and its fixed addresses on each network."""
+    """One container per inventory host, named by its ansible_host, with its image and fixed addresses."""
     specs = []
     for host in host_names:
         host_vars = hostvars[host]
         try:
             attachments = host_vars["lab_container"]["networks"]
             image = host_vars["lab_image"]
+            name = host_vars["ansible_host"]
         except KeyError as missing:
             raise AnsibleFilterError(f"lab host {host}: {missing} is not set in inventories/lab") from None
+        if not name.startswith(prefix):
+            raise AnsibleFilterError(f"lab host {host}: ansible_host {name} must start with {prefix}")
         for attachment in attachments:
             if attachment["name"] not in networks:
                 raise AnsibleFilterError(f"lab host {host}: unknown network {attachment['name']}")
         specs.append({
-            "name": prefix + host,
+            "name": name,
             "hostname": host,
             "image": f"multisite-vpn/{image}:latest",
             "recipe": image,
-            # The first network is the one docker attaches at creation, so it becomes eth0.
+            # Created on the first network, connected to the others; only a one-network host knows its
+            # interface name for sure (eth0).
             "networks": [
                 {
                     "name": prefix + attachment["name"],
