@@ -18,7 +18,7 @@ description:
     module set it. The key is listed in RV(removed_keys); a reboot, or setting it explicitly, puts
     the wanted value in place.
   - Live values are written directly to C(/proc/sys), not through the C(sysctl) binary, and only
-    those that differ are written, in the order of O(settings). Order matters: with C(accept_ra)
+    those that differ are written, in the order of O(settings). The order matters. With C(accept_ra)
     below 2, turning IPv6 forwarding on removes the default routes learned from router
     advertisements at once, so C(accept_ra=2) on the WAN interface goes first. Values are compared with runs of whitespace collapsed, so
     C(32768 60999) matches the tab-separated value the kernel reports.

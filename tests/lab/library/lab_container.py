@@ -1,4 +1,3 @@
-#!/usr/bin/python
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A lab container with systemd as PID 1, made with the docker CLI.
