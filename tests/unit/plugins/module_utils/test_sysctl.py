@@ -286,6 +286,13 @@ def test_apply_live_writes_in_the_order_given(fake_proc, monkeypatch):
     ]
 
 
+# Two live changes, the second of which the tests below make fail.
+FORWARDING_TURNED_ON = {
+    "net.ipv4.ip_forward": {"before": "0", "after": "1"},
+    "net.ipv6.conf.all.forwarding": {"before": "0", "after": "1"},
+}
+
+
 def test_apply_live_puts_back_earlier_values_when_one_fails(fake_proc, monkeypatch):
     real_write = kernel_params.write_proc_file
 
@@ -295,10 +302,7 @@ def test_apply_live_puts_back_earlier_values_when_one_fails(fake_proc, monkeypat
         real_write(path, value)
 
     monkeypatch.setattr(kernel_params, "write_proc_file", reject_forwarding)
-    changes = {
-        "net.ipv4.ip_forward": {"before": "0", "after": "1"},
-        "net.ipv6.conf.all.forwarding": {"before": "0", "after": "1"},
-    }
+    changes = FORWARDING_TURNED_ON
     with pytest.raises(SysctlError, match=r"rejected value '1' for kernel parameter net\.ipv6\.conf\.all\.forwarding"):
         kernel_params.apply_live(changes, str(fake_proc.root))
     assert fake_proc.read("net/ipv4/ip_forward") == "0"
@@ -329,10 +333,7 @@ def test_apply_live_reports_keys_it_could_not_put_back(fake_proc, monkeypatch):
         real_write(path, value)
 
     monkeypatch.setattr(kernel_params, "write_proc_file", fail_after_first)
-    changes = {
-        "net.ipv4.ip_forward": {"before": "0", "after": "1"},
-        "net.ipv6.conf.all.forwarding": {"before": "0", "after": "1"},
-    }
+    changes = FORWARDING_TURNED_ON
     with pytest.raises(SysctlError, match=r"could not put back the previous value of net\.ipv4\.ip_forward$"):
         kernel_params.apply_live(changes, str(fake_proc.root))
 
