@@ -1,0 +1,289 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""WireGuard private keys for the multisite.vpn.wireguard_key module: checking, reading, writing.
+
+A key is the standard base64 text of exactly 32 bytes: 44 characters ending in C(=), as printed by
+C(wg genkey). Nothing here ever puts a key, or the content of a key file, into a message: the text
+of every WireGuardKeyError may be shown to the user.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import stat
+import tempfile
+
+KEY_BYTES = 32
+KEY_LENGTH = 44  # len(base64 of 32 bytes), the last character is the single '=' of padding
+KEY_MODE = 0o600
+DIRECTORY_MODE = 0o700
+# A key file is 45 bytes; reading more than this only to reject it would be pointless.
+READ_LIMIT = 4096
+
+
+class WireGuardKeyError(Exception):
+    """A problem the user has to fix; the message names the file or the option, never a key."""
+
+
+def key_problem(text) -> str | None:
+    """Return why TEXT is not a WireGuard key, or None when it is one.
+
+    TEXT is taken as it is: no whitespace is stripped. The reason never quotes TEXT.
+    """
+    if not isinstance(text, str):
+        return "it is a %s, not a string" % type(text).__name__
+    if len(text) != KEY_LENGTH:
+        return "it is %d characters long, a key is %d (base64 of %d bytes)" % (len(text), KEY_LENGTH, KEY_BYTES)
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return "it is not base64 (a key uses only A-Z, a-z, 0-9, '+' and '/', and ends in '=')"
+    # validate=True accepts padding bits that are not zero; wg does not, and the text would not
+    # round-trip, so two spellings of one key would compare different.
+    if len(raw) != KEY_BYTES or base64.b64encode(raw).decode("ascii") != text:
+        return "it is not the base64 of %d bytes (a key is 44 characters ending in '=')" % KEY_BYTES
+    if raw == bytes(KEY_BYTES):
+        return "it is all zeros, which wg reads as no key at all"
+    return None
+
+
+def is_key(text) -> bool:
+    """Return whether TEXT, exactly as given, is a WireGuard key."""
+    return key_problem(text) is None
+
+
+def key_from_option(value, option: str = "private_key") -> str:
+    """Return the key given in OPTION, surrounding whitespace removed (a vault value ends in a newline).
+
+    Raises WireGuardKeyError naming OPTION when it is not a key; the message never quotes VALUE.
+    """
+    key = value.strip() if isinstance(value, str) else value
+    problem = key_problem(key)
+    if problem is not None:
+        raise WireGuardKeyError(
+            "%s is not a WireGuard private key: %s; give the output of wg genkey" % (option, problem)
+        )
+    return key
+
+
+def key_from_file_content(content: bytes) -> str | None:
+    """Return the key held by a key file's CONTENT, or None when it holds no key.
+
+    As C(wg) reads a key file, the key must start the file and may be followed by whitespace
+    (the newline C(wg genkey) prints) and by nothing else.
+    """
+    try:
+        text = content.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    text = text.rstrip(" \t\n\r\v\f")
+    return text if is_key(text) else None
+
+
+def file_content(key: str) -> bytes:
+    """Return the content this module writes for KEY: the key and a newline, as wg genkey prints it."""
+    return (key + "\n").encode("ascii")
+
+
+class KeyFile:
+    """What is at a key file's path: whether it exists, the key it holds (or None), its mode and owner."""
+
+    def __init__(self, exists: bool, key: str | None = None, mode: int | None = None, uid: int | None = None):
+        self.exists = exists
+        self.key = key
+        self.mode = mode
+        self.uid = uid
+
+    def __repr__(self):
+        # Never the key: a repr can end up in a traceback.
+        return "KeyFile(exists=%r, holds_key=%r, mode=%s, uid=%r)" % (
+            self.exists,
+            self.key is not None,
+            None if self.mode is None else "0%o" % self.mode,
+            self.uid,
+        )
+
+
+def read_key_file(path: str) -> KeyFile:
+    """Return what the file at PATH holds, without following a symbolic link.
+
+    Raises WireGuardKeyError when PATH is a link, a directory or another non-regular file, or
+    cannot be read.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return KeyFile(exists=False)
+    except OSError as err:
+        if os.path.islink(path):
+            raise WireGuardKeyError(
+                "%s is a symbolic link; give the path of the key file itself" % path
+            ) from err
+        raise WireGuardKeyError("cannot read %s: %s" % (path, err.strerror)) from err
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            kind = "a directory" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+            raise WireGuardKeyError("%s is %s; give the path of a key file" % (path, kind))
+        content = b""
+        while len(content) <= READ_LIMIT:
+            chunk = os.read(descriptor, READ_LIMIT + 1 - len(content))
+            if not chunk:
+                break
+            content += chunk
+    except OSError as err:
+        raise WireGuardKeyError("cannot read %s: %s" % (path, err.strerror)) from err
+    finally:
+        os.close(descriptor)
+    key = None if len(content) > READ_LIMIT else key_from_file_content(content)
+    return KeyFile(exists=True, key=key, mode=stat.S_IMODE(status.st_mode), uid=status.st_uid)
+
+
+def wanted_uid() -> int:
+    """The owner a key file must have: the user the module runs as (root, with become)."""
+    return os.geteuid()
+
+
+def attributes_wrong(current: KeyFile) -> bool:
+    """Return whether an existing file's mode or owner differs from what a key file needs."""
+    return current.mode != KEY_MODE or current.uid != wanted_uid()
+
+
+def create_directory(directory: str) -> None:
+    """Create DIRECTORY and any missing parent with mode 0700; existing ones are left as they are."""
+    if os.path.isdir(directory):
+        return
+    parent = os.path.dirname(directory)
+    if parent and parent != directory:
+        create_directory(parent)
+    try:
+        os.mkdir(directory, DIRECTORY_MODE)
+    except FileExistsError:
+        if not os.path.isdir(directory):
+            raise
+    os.chmod(directory, DIRECTORY_MODE)  # mkdir's mode is reduced by the umask
+
+
+def write_key_file(path: str, key: str) -> None:
+    """Replace the file at PATH with KEY atomically: mode 0600 and owned by wanted_uid() from the start.
+
+    The temporary file is created by mkstemp (O_CREAT|O_EXCL, mode 0600) in the same directory,
+    so the key is never readable by anyone else, not even for a moment, and a crash leaves either
+    the old file or the new one. The rename is done here rather than by AnsibleModule.atomic_move,
+    which would first give the temporary file the old file's (possibly wrong) mode.
+    """
+    directory = os.path.dirname(path) or "."
+    try:
+        create_directory(directory)
+        descriptor, temp_path = tempfile.mkstemp(prefix=".wireguard-key-", dir=directory)
+    except OSError as err:
+        raise WireGuardKeyError("cannot create a file in %s: %s" % (directory, err.strerror)) from err
+    try:
+        try:
+            os.fchmod(descriptor, KEY_MODE)
+            os.fchown(descriptor, wanted_uid(), -1)
+            os.write(descriptor, file_content(key))
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temp_path, path)
+        sync_directory(directory)
+    except OSError as err:
+        raise WireGuardKeyError("cannot write %s: %s" % (path, err.strerror)) from err
+    finally:
+        if os.path.lexists(temp_path):
+            os.unlink(temp_path)
+
+
+def sync_directory(directory: str) -> None:
+    """Make a rename in DIRECTORY durable; a key lost in a power cut would break every peer."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def fix_attributes(path: str) -> None:
+    """Give the existing file at PATH mode 0600 and the wanted owner, without following a link."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            os.fchmod(descriptor, KEY_MODE)
+            os.fchown(descriptor, wanted_uid(), -1)
+        finally:
+            os.close(descriptor)
+    except OSError as err:
+        raise WireGuardKeyError("cannot set the mode and owner of %s: %s" % (path, err.strerror)) from err
+
+
+def generate_key(module, wg: str) -> str:
+    """Return a new private key made by C(wg genkey) on the host; it is added to no_log_values at once."""
+    rc, out, err = module.run_command([wg, "genkey"])
+    key = out.strip()
+    if key:
+        module.no_log_values.add(key)
+    if rc != 0:
+        raise WireGuardKeyError("wg genkey failed (exit code %d): %s" % (rc, err.strip()))
+    problem = key_problem(key)
+    if problem is not None:
+        raise WireGuardKeyError("wg genkey did not print a private key: %s" % problem)
+    return key
+
+
+def public_key(module, wg: str, private_key: str) -> str:
+    """Return the public key of PRIVATE_KEY, from C(wg pubkey) with the key on its standard input."""
+    # data= goes to stdin (run_command adds the newline); a key on a command line would show in ps.
+    rc, out, err = module.run_command([wg, "pubkey"], data=private_key)
+    if rc != 0:
+        raise WireGuardKeyError("wg pubkey failed (exit code %d): %s" % (rc, err.strip()))
+    key = out.strip()
+    problem = key_problem(key)
+    if problem is not None:
+        raise WireGuardKeyError("wg pubkey did not print a public key: %s" % problem)
+    return key
+
+
+def owner_text(uid) -> str:
+    """Return 'name (uid N)' for the diff, or just the uid when it has no name."""
+    try:
+        import pwd
+
+        return "%s (uid %d)" % (pwd.getpwuid(uid).pw_name, uid)
+    except (ImportError, KeyError):
+        return "uid %d" % uid
+
+
+def state_text(key_line: str, mode, uid) -> str:
+    """Return one side of the diff: what the key is (never the key itself), the mode and the owner."""
+    lines = ["private key: %s" % key_line]
+    if mode is not None:
+        lines.append("mode: 0%o" % mode)
+    if uid is not None:
+        lines.append("owner: %s" % owner_text(uid))
+    return "".join(line + "\n" for line in lines)
+
+
+def build_diff(path: str, current: KeyFile, current_public: str | None, action: str, new_public: str | None) -> dict:
+    """Return the diff of one key file. ACTION is 'keep', 'generate' or 'replace'.
+
+    The texts name the public keys only; the private key never appears in them.
+    """
+    if not current.exists:
+        before = state_text("absent", None, None)
+    elif current.key is None:
+        before = state_text("not a WireGuard private key", current.mode, current.uid)
+    else:
+        before = state_text("present (public key %s)" % current_public, current.mode, current.uid)
+
+    public_text = new_public if new_public is not None else "known once the key exists"
+    if action == "generate":
+        after_line = "generated on the host (public key %s)" % public_text
+    elif action == "replace":
+        after_line = "replaced from private_key (public key %s)" % public_text
+    else:
+        after_line = "present (public key %s)" % current_public
+    after = state_text(after_line, KEY_MODE, wanted_uid())
+    return {"before_header": path, "after_header": path, "before": before, "after": after}

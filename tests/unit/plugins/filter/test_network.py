@@ -1,0 +1,215 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import ast
+import inspect
+import pathlib
+import re
+
+import jinja2
+import pytest
+import yaml
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.multisite.vpn.plugins.filter import network
+from ansible_collections.multisite.vpn.plugins.filter.network import FilterModule, subnet_host, subnet_interface_address
+
+
+@pytest.mark.parametrize(
+    "subnet, index, host, interface_address",
+    [
+        pytest.param("192.168.31.0/24", 11, "192.168.31.11", "192.168.31.11/24", id="ipv4-24"),
+        pytest.param("192.168.31.0/24", 1, "192.168.31.1", "192.168.31.1/24", id="ipv4-first"),
+        pytest.param("192.168.31.0/24", 254, "192.168.31.254", "192.168.31.254/24", id="ipv4-last-before-broadcast"),
+        pytest.param("192.168.31.0/24", "11", "192.168.31.11", "192.168.31.11/24", id="index-string-from-jinja"),
+        pytest.param("192.168.31.0/24", " 11\n", "192.168.31.11", "192.168.31.11/24", id="index-string-with-whitespace"),
+        pytest.param("10.0.0.0/16", 300, "10.0.1.44", "10.0.1.44/16", id="ipv4-16-crosses-octet"),
+        pytest.param("10.0.0.0/16", 65534, "10.0.255.254", "10.0.255.254/16", id="ipv4-16-last"),
+        pytest.param("192.168.31.0/30", 2, "192.168.31.2", "192.168.31.2/30", id="ipv4-30-last"),
+        pytest.param("192.168.31.4/31", 1, "192.168.31.5", "192.168.31.5/31", id="ipv4-31-point-to-point"),
+        pytest.param("192.168.31.0/255.255.255.0", 11, "192.168.31.11", "192.168.31.11/24", id="ipv4-netmask-form"),
+        pytest.param("2001:db8:31::/64", 11, "2001:db8:31::b", "2001:db8:31::b/64", id="ipv6-64"),
+        pytest.param("2001:DB8:31:0::/64", 1, "2001:db8:31::1", "2001:db8:31::1/64", id="ipv6-uppercase-uncompressed"),
+        pytest.param(
+            "2001:db8:31::/64",
+            2**64 - 1,
+            "2001:db8:31:0:ffff:ffff:ffff:ffff",  # RFC 5952: one zero group is not shortened to ::
+            "2001:db8:31:0:ffff:ffff:ffff:ffff/64",
+            id="ipv6-64-last-no-broadcast",
+        ),
+        pytest.param("2001:db8:31::/127", 1, "2001:db8:31::1", "2001:db8:31::1/127", id="ipv6-127"),
+        pytest.param("fd00:31::/120", 255, "fd00:31::ff", "fd00:31::ff/120", id="ipv6-120-last"),
+    ],
+)
+def test_subnet_host_and_interface_address(subnet, index, host, interface_address):
+    assert subnet_host(subnet, index) == host
+    assert subnet_interface_address(subnet, index) == interface_address
+
+
+@pytest.mark.parametrize(
+    "subnet, index, message",
+    [
+        pytest.param(
+            "192.168.31.0/24",
+            0,
+            "index 0 is out of range for 192.168.31.0/24: index 1 is the first address after the network address",
+            id="index-zero-is-the-network",
+        ),
+        pytest.param(
+            "192.168.31.0/24",
+            -1,
+            "index -1 is out of range for 192.168.31.0/24: index 1 is the first address after the network address",
+            id="negative-index",
+        ),
+        pytest.param(
+            "192.168.31.0/24",
+            255,
+            "index 255 is beyond the last usable address of 192.168.31.0/24 (the last usable one is index 254, 192.168.31.254)",
+            id="ipv4-broadcast",
+        ),
+        pytest.param(
+            "192.168.31.0/24",
+            "256",
+            "index 256 is beyond the last usable address of 192.168.31.0/24 (the last usable one is index 254, 192.168.31.254)",
+            id="ipv4-beyond-subnet-string-index",
+        ),
+        pytest.param(
+            "192.168.31.4/31",
+            2,
+            "index 2 is beyond the last usable address of 192.168.31.4/31 (the last usable one is index 1, 192.168.31.5)",
+            id="ipv4-31",
+        ),
+        pytest.param(
+            "192.168.31.4/32",
+            1,
+            "index 1 is beyond the last usable address of 192.168.31.4/32 (it has no address after the network address)",
+            id="ipv4-32",
+        ),
+        pytest.param(
+            "2001:db8:31::/120",
+            256,
+            "index 256 is beyond the last usable address of 2001:db8:31::/120 (the last usable one is index 255, 2001:db8:31::ff)",
+            id="ipv6-beyond-subnet",
+        ),
+        pytest.param(
+            "192.168.31.5/24",
+            11,
+            "192.168.31.5/24 has host bits set; did you mean 192.168.31.0/24?",
+            id="ipv4-host-bits-set",
+        ),
+        pytest.param(
+            "2001:db8:31::1/64",
+            11,
+            "2001:db8:31::1/64 has host bits set; did you mean 2001:db8:31::/64?",
+            id="ipv6-host-bits-set",
+        ),
+        pytest.param(
+            "192.168.31.0",
+            11,
+            "subnet '192.168.31.0' has no prefix length; give it as address/prefix, such as 192.168.31.0/24",
+            id="no-prefix-length",
+        ),
+        pytest.param(
+            "192.168.31.0/33",
+            11,
+            "'192.168.31.0/33' is not a valid IPv4 subnet: '33' is not a valid netmask",
+            id="ipv4-prefix-too-long",
+        ),
+        pytest.param(
+            "192.168.300.0/24",
+            11,
+            "'192.168.300.0/24' is not a valid IPv4 subnet: Octet 300 (> 255) not permitted in '192.168.300.0'",
+            id="ipv4-octet-too-big",
+        ),
+        pytest.param(
+            "2001:db8:31::g/64",
+            11,
+            "'2001:db8:31::g/64' is not a valid IPv6 subnet: Only hex digits permitted in 'g' in '2001:db8:31::g'",
+            id="ipv6-bad-digit",
+        ),
+        pytest.param("hub-net/24", 11, "'hub-net/24' is not a valid IPv4 subnet: Expected 4 octets in 'hub-net'", id="name"),
+        pytest.param(None, 11, "the subnet must be a string such as 192.168.31.0/24, not NoneType None", id="subnet-none"),
+        pytest.param(["192.168.31.0/24"], 11, "the subnet must be a string such as 192.168.31.0/24, not list ['192.168.31.0/24']", id="subnet-list"),
+        pytest.param("192.168.31.0/24", "eleven", "the index for 192.168.31.0/24 must be an integer, not str 'eleven'", id="index-word"),
+        pytest.param("192.168.31.0/24", "0x0b", "the index for 192.168.31.0/24 must be an integer, not str '0x0b'", id="index-hex"),
+        pytest.param("192.168.31.0/24", "", "the index for 192.168.31.0/24 must be an integer, not str ''", id="index-empty"),
+        pytest.param("192.168.31.0/24", 11.0, "the index for 192.168.31.0/24 must be an integer, not float 11.0", id="index-float"),
+        pytest.param("192.168.31.0/24", True, "the index for 192.168.31.0/24 must be an integer, not bool True", id="index-bool"),
+        pytest.param("192.168.31.0/24", None, "the index for 192.168.31.0/24 must be an integer, not NoneType None", id="index-none"),
+    ],
+)
+@pytest.mark.parametrize("filter_function", [subnet_host, subnet_interface_address], ids=["subnet_host", "subnet_interface_address"])
+def test_errors(filter_function, subnet, index, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        filter_function(subnet, index)
+    assert error.value.message == message
+    # No chained cause: ansible-core 2.19 would append its text to the message.
+    assert error.value.__cause__ is None
+    assert error.value.__context__ is None
+
+
+def test_filter_module_exposes_both_filters():
+    assert FilterModule().filters() == {
+        "subnet_host": network.subnet_host,
+        "subnet_interface_address": network.subnet_interface_address,
+    }
+
+
+# ansible-test's validate-modules skips filter plugins and its ansible-doc test skips a filter whose
+# documentation does not load, so these tests are what keeps the documentation true.
+FILTER_DIRECTORY = pathlib.Path(network.__file__).parent
+EXAMPLE_VARIABLES = {"wireguard_host_index": 21}
+
+
+def documentation(name: str) -> dict:
+    return yaml.safe_load(FILTER_DIRECTORY.joinpath(name + ".yml").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(FilterModule().filters()))
+def test_documentation_describes_the_filter(name):
+    doc = documentation(name)
+    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    assert doc["DOCUMENTATION"]["name"] == name
+    assert doc["DOCUMENTATION"]["short_description"]
+    # The options are the function's parameters: the piped value is _input, the others by name.
+    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
+    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
+    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
+    assert list(doc["RETURN"]) == ["_value"]
+
+
+def documented_examples(name: str) -> list[tuple[str, str, str]]:
+    """Return (variable, template, expected) for each example preceded by a '# => value' comment."""
+    text = documentation(name)["EXAMPLES"]
+    templates = yaml.safe_load(text)
+    examples = []
+    expected = None
+    for line in text.splitlines():
+        result = re.match(r"\s*# => (.*)$", line)
+        variable = re.match(r"(\w+):", line)
+        if result:
+            expected = ast.literal_eval(result.group(1))
+        elif variable and expected is not None:
+            examples.append((variable.group(1), templates[variable.group(1)], expected))
+            expected = None
+    return examples
+
+
+@pytest.mark.parametrize(
+    "name, variable, template, expected",
+    [
+        pytest.param(name, *example, id="%s-%s" % (name, example[0]))
+        for name in sorted(FilterModule().filters())
+        for example in documented_examples(name)
+    ],
+)
+def test_documented_examples_give_the_documented_results(name, variable, template, expected):
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
+    assert environment.from_string(template).render(EXAMPLE_VARIABLES) == expected
+
+
+def test_every_filter_has_a_documented_example():
+    assert sorted({name for name in FilterModule().filters() if documented_examples(name)}) == sorted(FilterModule().filters())
