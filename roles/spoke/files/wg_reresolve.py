@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Re-set WireGuard endpoints whose DNS name now resolves elsewhere (run by a systemd timer).
