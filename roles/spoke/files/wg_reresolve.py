@@ -30,7 +30,7 @@ def is_address(host):
 
 def split_endpoint(endpoint):
     """Return (host, port) of 'host:port' or '[v6]:port'."""
-    host, _, port = endpoint.rpartition(":")
+    host, port = endpoint.rpartition(":")[::2]
     return host.strip("[]"), port
 
 
@@ -42,9 +42,9 @@ def named_endpoints(path):
             line = raw.split("#", 1)[0].strip()
             if line.lower() == "[peer]":
                 key = None
-            name, _, value = (part.strip() for part in line.partition("="))
+            name, value = (part.strip() for part in line.partition("=")[::2])
             if name.lower() == "publickey":
-                key = value  # base64 keys end in '=': partition() split at the first '=' only
+                key = value  # base64 keys end in '=': partition() splits at the first '=' only
             elif name.lower() == "endpoint" and key and not is_address(split_endpoint(value)[0]):
                 peers[key] = value
     return peers

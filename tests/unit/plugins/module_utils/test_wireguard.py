@@ -13,19 +13,7 @@ import pytest
 
 from ansible_collections.multisite.vpn.plugins.module_utils import wireguard
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard import WireGuardError
-
-
-def make_key(byte: int) -> str:
-    return base64.b64encode(bytes([byte]) * 32).decode("ascii")
-
-
-PRIVATE = make_key(0x50)
-HUB = make_key(0x10)
-SPOKE_JP = make_key(0x21)
-SPOKE_US = make_key(0x22)
-SPOKE_DE = make_key(0x23)
-PSK_1 = make_key(0x71)
-PSK_2 = make_key(0x72)
+from ansible_collections.multisite.vpn.tests.unit.wireguard_keys import HUB, PRIVATE, PSK_1, PSK_2, SPOKE_DE, SPOKE_JP, SPOKE_US
 
 
 def wanted(key, allowed_ips=(), endpoint=None, keepalive=0, psk=None):

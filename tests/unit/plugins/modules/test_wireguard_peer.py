@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import socket
@@ -18,19 +17,9 @@ from ansible.module_utils import basic
 from ansible_collections.multisite.vpn.plugins.module_utils import wireguard
 from ansible_collections.multisite.vpn.plugins.modules import wireguard_peer
 from ansible_collections.multisite.vpn.plugins.modules.wireguard_peer import main
+from ansible_collections.multisite.vpn.tests.unit.wireguard_keys import HUB, PRIVATE, PSK_1, PSK_2, SPOKE_DE, SPOKE_JP, SPOKE_US, make_key
 
 
-def make_key(byte: int) -> str:
-    return base64.b64encode(bytes([byte]) * 32).decode("ascii")
-
-
-PRIVATE = make_key(0x50)
-HUB = make_key(0x10)
-SPOKE_JP = make_key(0x21)
-SPOKE_US = make_key(0x22)
-SPOKE_DE = make_key(0x23)
-PSK_1 = make_key(0x71)
-PSK_2 = make_key(0x72)
 NOW = 1795310742
 
 # A stand-in for wg(8): `show IF dump` and `set IF peer K [remove] [preshared-key FILE] [endpoint E]
