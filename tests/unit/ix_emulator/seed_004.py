@@ -3,7 +3,8 @@
 """The two IX2215 configurations of seed 004, as the article types them in (fragments in article order).
 
 The management lines at the end (administrator, SSH, telnet) are what the lab adds; the passwords are
-test values.
+test values. One change: the watch-group probes 192.0.2.53 (a documentation address) where the article
+probes a public resolver, so that no test names an address outside the ones tests create.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ interface GigaEthernet0.1
 ip route default GigaEthernet0.1 distance 100
 !
 watch-group map-e 10
-  event 10 ip unreach-host 8.8.8.8 Tunnel0.0
+  event 10 ip unreach-host 192.0.2.53 Tunnel0.0
   action 10 turn-BAK-LED-on
   action 20 ip shutdown-route 0.0.0.0/0 Tunnel0.0
 !
@@ -251,7 +252,7 @@ interface GigaEthernet0.1
 ip route default GigaEthernet0.1 distance 100
 !
 watch-group map-e 10
-  event 10 ip unreach-host 8.8.8.8 Tunnel0.0
+  event 10 ip unreach-host 192.0.2.53 Tunnel0.0
   action 10 turn-BAK-LED-on
   action 20 ip shutdown-route 0.0.0.0/0 Tunnel0.0
 !
@@ -379,7 +380,7 @@ nm outgoing-interface Tunnel0.0 auto protocol ip
 nm standby outgoing-interface GigaEthernet0.1 auto protocol ip
 !
 watch-group map-e 10
-  event 10 ip unreach-host 8.8.8.8 Tunnel0.0
+  event 10 ip unreach-host 192.0.2.53 Tunnel0.0
   action 10 turn-BAK-LED-on
   action 20 ip shutdown-route 0.0.0.0/0 Tunnel0.0
   action 30 netmeister-switch-mode standby

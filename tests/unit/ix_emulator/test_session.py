@@ -207,10 +207,10 @@ def test_removing_a_factory_interface_resets_it():
     ("context", "line", "header", "expected"),
     [
         (["watch-group map-e 10"], "action 20 turn-BAK-LED-on", "watch-group map-e 10", [
-            "  event 10 ip unreach-host 8.8.8.8 Tunnel0.0", "  action 10 turn-BAK-LED-on",
+            "  event 10 ip unreach-host 192.0.2.53 Tunnel0.0", "  action 10 turn-BAK-LED-on",
             "  action 20 turn-BAK-LED-on", "  action 30 netmeister-switch-mode standby"]),
         (["watch-group map-e 10"], "action 5 netmeister-switch-mode standby", "watch-group map-e 10", [
-            "  event 10 ip unreach-host 8.8.8.8 Tunnel0.0", "  action 5 netmeister-switch-mode standby",
+            "  event 10 ip unreach-host 192.0.2.53 Tunnel0.0", "  action 5 netmeister-switch-mode standby",
             "  action 10 turn-BAK-LED-on", "  action 20 ip shutdown-route 0.0.0.0/0 Tunnel0.0",
             "  action 30 netmeister-switch-mode standby"]),
         (["watch-group map-e 10"], "event 10 ip unreach-host 192.0.2.1 Tunnel0.0", "watch-group map-e 10", [

@@ -1,0 +1,200 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading IX configurations and computing the commands between two of them; the end-to-end cases
+apply the commands to the IX emulator (a separate implementation of the device's grammar)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import (
+    Entry,
+    IxConfigError,
+    compute_commands,
+    parse_config,
+    redact,
+    secret_identity,
+)
+from ansible_collections.multisite.vpn.tests.ix_emulator import Device
+from ansible_collections.multisite.vpn.tests.unit.ix_emulator.seed_004 import KAGAWA, MANAGEMENT, TOKYO
+
+RUNNING = (
+    "! NEC Portable Internetwork Core Operating System Software\r\n"
+    "! Current time May 26-Sun-2024 16:08:00 JST\r\n"
+    "!\r\n"
+    "hostname ix2215-tokyo\r\n"
+    "!\r\n"
+    "username admin password hash 0123456789ABCDEF0123456789ABCDEF administrator\r\n"
+    "ip access-list web permit tcp src any sport any dest any dport eq 80\r\n"
+    "ip access-list web permit tcp src any sport any dest any dport eq 443\r\n"
+    "!\r\n"
+    "interface GigaEthernet2.0\r\n"
+    "  ip address 192.168.1.1/24\r\n"
+    "  ip filter web 1 in\r\n"
+    "  no shutdown\r\n"
+    "!\r\n"
+    "interface Tunnel1.0\r\n"
+    "  no ip address\r\n"
+    "  shutdown\r\n"
+    "!\r\n"
+)
+
+
+def test_parse_reads_global_lines_and_blocks_skipping_bangs_and_header():
+    assert parse_config(RUNNING) == [
+        Entry("hostname ix2215-tokyo"),
+        Entry("username admin password hash 0123456789ABCDEF0123456789ABCDEF administrator"),
+        Entry("ip access-list web permit tcp src any sport any dest any dport eq 80"),
+        Entry("ip access-list web permit tcp src any sport any dest any dport eq 443"),
+        Entry("interface GigaEthernet2.0", ("ip address 192.168.1.1/24", "ip filter web 1 in", "no shutdown")),
+        Entry("interface Tunnel1.0", ("no ip address", "shutdown")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        pytest.param(
+            "interface Tunnel0.0\n  no ip address\n!\nip route default Tunnel0.0\ninterface Tunnel0.0\n  ip address map-e\n",
+            [Entry("interface Tunnel0.0", ("ip address map-e",)), Entry("ip route default Tunnel0.0")],
+            id="later-fragment-continues-the-block-and-overrides-its-negation",
+        ),
+        pytest.param(
+            "interface Tunnel0.0\n  shutdown\n  no shutdown\n  no shutdown\n",
+            [Entry("interface Tunnel0.0", ("no shutdown",))],
+            id="negation-replaces-and-repeats-collapse",
+        ),
+        pytest.param(
+            "interface Tunnel0.0\n  ip filter a 1 in\n  ip filter b 2 in\n",
+            [Entry("interface Tunnel0.0", ("ip filter a 1 in", "ip filter b 2 in"))],
+            id="different-lines-stay",
+        ),
+    ],
+)
+def test_parse_merges_fragments_as_typed(text, entries):
+    assert parse_config(text) == entries
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("  ip address 10.0.0.1/24\n", "intended, line 1: 'ip address 10.0.0.1/24' is indented", id="first-line"),
+        pytest.param("!\n\n\tno shutdown\ninterface Tunnel0.0\n", "intended, line 3: 'no shutdown' is indented", id="after-bangs"),
+    ],
+)
+def test_indented_line_without_parent_is_named(text, message):
+    with pytest.raises(IxConfigError, match=message):
+        parse_config(text, "intended")
+
+
+@pytest.mark.parametrize(
+    ("line", "identity"),
+    [
+        ("username admin password plain s3cret administrator", "username admin password ******** administrator"),
+        ("username admin password hash 0123ABCD administrator", "username admin password ******** administrator"),
+        ("nm account fetburner password plain s3cret", "nm account fetburner password ********"),
+        ("ikev2 authentication psk id keyid tokyo key char s3cret", "ikev2 authentication psk id keyid tokyo key ********"),
+        ("ikev2 authentication psk id keyid tokyo key secret 0123ABCD", "ikev2 authentication psk id keyid tokyo key ********"),
+        ("authentication password user@example.com s3cret", "authentication password user@example.com ********"),
+        ("authentication password user@example.com hash 0123ABCD", "authentication password user@example.com ********"),
+        ("ip address 192.168.1.1/24", None),
+    ],
+)
+def test_secret_lines_compare_without_their_secret(line, identity):
+    assert secret_identity(line) == identity
+    assert redact(line) == (identity or line)
+    assert "s3cret" not in redact(line)
+
+
+def commands(intended, **options):
+    return compute_commands(parse_config(RUNNING), parse_config(intended), **options)
+
+
+@pytest.mark.parametrize(
+    ("intended", "options", "expected"),
+    [
+        pytest.param(RUNNING, {}, [], id="same-config"),
+        pytest.param("hostname ix2215-tokyo\n", {}, [], id="partial-config-removes-nothing"),
+        pytest.param("proxy-dns ip enable\n", {}, ["proxy-dns ip enable"], id="new-global-line"),
+        pytest.param(
+            "username admin password plain new-password administrator\n", {}, [], id="secret-present-is-not-resent",
+        ),
+        pytest.param(
+            "username admin password plain new-password administrator\n", {"update_secrets": True},
+            ["username admin password plain new-password administrator"], id="update-secrets",
+        ),
+        pytest.param(
+            "username admin password plain p operator\n", {}, ["username admin password plain p operator"], id="secret-line-other-role",
+        ),
+        pytest.param(
+            "interface Tunnel9.0\n  ip unnumbered GigaEthernet2.0\n  no shutdown\n", {},
+            ["interface Tunnel9.0", "ip unnumbered GigaEthernet2.0", "no shutdown", "exit"], id="new-block",
+        ),
+        pytest.param(
+            "interface GigaEthernet2.0\n  ip address 192.168.2.1/24\n  ip filter web 1 in\n  no shutdown\n", {},
+            ["interface GigaEthernet2.0", "no ip address 192.168.1.1/24", "ip address 192.168.2.1/24", "exit"], id="changed-address",
+        ),
+        pytest.param(
+            "interface GigaEthernet2.0\n  ip address 192.168.1.1/24\n  no shutdown\n", {},
+            ["interface GigaEthernet2.0", "no ip filter web 1 in", "exit"], id="authoritative-block-removes",
+        ),
+        pytest.param(
+            "interface GigaEthernet2.0\n  ip address 192.168.1.1/24\n  no shutdown\n", {"authoritative": lambda header: False},
+            [], id="merged-block-keeps",
+        ),
+        pytest.param(
+            "interface Tunnel1.0\n  ip unnumbered GigaEthernet2.0\n  no shutdown\n", {},
+            ["interface Tunnel1.0", "ip unnumbered GigaEthernet2.0", "no shutdown", "exit"], id="defaults-are-replaced-not-negated",
+        ),
+        pytest.param(
+            "ip access-list web permit tcp src any sport any dest any dport eq 443\n"
+            "ip access-list web permit tcp src any sport any dest any dport eq 80\n", {},
+            [
+                "no ip access-list web permit tcp src any sport any dest any dport eq 80",
+                "no ip access-list web permit tcp src any sport any dest any dport eq 443",
+                "ip access-list web permit tcp src any sport any dest any dport eq 443",
+                "ip access-list web permit tcp src any sport any dest any dport eq 80",
+            ],
+            id="access-list-order-rewritten",
+        ),
+        pytest.param(
+            "ip access-list web permit tcp src any sport any dest any dport eq 80\n"
+            "ip access-list web permit tcp src any sport any dest any dport eq 443\n", {}, [], id="access-list-same-order",
+        ),
+    ],
+)
+def test_commands(intended, options, expected):
+    assert commands(intended, **options) == expected
+
+
+def push(device, intended):
+    """Compute the commands from DEVICE's running config and type them into a session; return them."""
+    running = parse_config("\n".join(device.running_config_lines()), "running-config")
+    sent = compute_commands(running, parse_config(intended, "intended"))
+    session = device.open_session()
+    session.feed("configure")
+    for command in sent:
+        output = session.feed(command)
+        assert "% " not in output, (command, output)
+    session.close()
+    return sent
+
+
+@pytest.mark.parametrize("seed", [TOKYO, KAGAWA], ids=["tokyo", "kagawa"])
+def test_seed_config_onto_a_factory_router_then_nothing_more(seed):
+    device = Device()
+    intended = seed + MANAGEMENT
+    assert push(device, intended)
+    assert push(device, intended) == []
+    running = {redact(entry.line): entry.children or () for entry in parse_config("\n".join(device.running_config_lines()))}
+    for entry in parse_config(intended):
+        assert redact(entry.line) in running, entry.line
+        assert set(map(redact, entry.children or ())) <= set(map(redact, running[redact(entry.line)])), entry.line
+
+
+def test_tokyo_becomes_kagawa_and_back():
+    device = Device.from_running_config(TOKYO + MANAGEMENT)
+    assert push(device, KAGAWA + MANAGEMENT)
+    assert push(device, KAGAWA + MANAGEMENT) == []
+    assert push(device, TOKYO + MANAGEMENT)
+    assert push(device, TOKYO + MANAGEMENT) == []
