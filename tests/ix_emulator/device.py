@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import datetime
+import hmac
 
-from .config import ConfigTree
+from .config import ConfigTree, secret_digest
 from .session import DEFAULT_PAGE_LENGTH, Session
 
 JST = datetime.timezone(datetime.timedelta(hours=9), "JST")
@@ -44,6 +45,18 @@ class Device:
     @property
     def hostname(self) -> str:
         return self.running.hostname
+
+    def accepts_login(self, username: str, password: str) -> bool:
+        """Whether a `username` line of the running configuration has this name and password.
+
+        Only the digest of a password is kept, so the check compares digests: a `password hash H` line loaded
+        from text accepts a login only when H was made by secret_digest (a real router's hash never matches).
+        """
+        for line in self.running.lines:
+            tokens = line.text.split()
+            if tokens[:1] == ["username"] and tokens[1] == username and tokens[2:4] == ["password", "hash"]:
+                return hmac.compare_digest(tokens[4], secret_digest(password))
+        return False
 
     @property
     def sessions(self) -> tuple[Session, ...]:

@@ -10,7 +10,7 @@ or q (stop). Lines end with CRLF.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from . import grammar
 from .grammar import CONFIG, OPERATION, Match, Rejection
@@ -57,6 +57,8 @@ class Session:
         self.device = device
         self.page_length = page_length
         self.closed = False
+        # Called once when the session ends, so a terminal server can hang up the connection.
+        self.on_close: Callable[[], None] | None = None
         self.mode = OPERATION
         self.block = None
         self._held: list[str] = []
@@ -109,6 +111,9 @@ class Session:
         self._held = []
         self._awaiting = None
         self.device.forget_session(self)
+        if self.on_close is not None:
+            notify, self.on_close = self.on_close, None
+            notify()
 
     def drop_configuration(self) -> None:
         """Another session took configuration mode over: back to operation mode."""

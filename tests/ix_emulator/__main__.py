@@ -1,0 +1,58 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the emulated router as a process until SIGINT or SIGTERM.
+
+    python -m ansible_collections.multisite.vpn.tests.ix_emulator --running-config FILE \\
+        --ssh-port N --telnet-port N [--host-key FILE] [--listen ADDR]
+
+Port 0 picks a free port; the ports in use are printed as `ssh N telnet N` once both services listen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import pathlib
+import signal
+import sys
+
+from .device import Device
+from .server import LOOPBACK, EmulatorServers
+from .ssh import generate_host_key, read_host_key
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Serve an emulated NEC IX2215 over SSH and telnet.")
+    parser.add_argument("--running-config", required=True, type=pathlib.Path, help="configuration the router boots with")
+    parser.add_argument("--ssh-port", required=True, type=int, help="SSH port (0: any free port)")
+    parser.add_argument("--telnet-port", required=True, type=int, help="telnet port (0: any free port)")
+    parser.add_argument("--host-key", help="RSA private key file (default: a new key for this run)")
+    parser.add_argument("--listen", default=LOOPBACK, help=f"address to listen on (default: {LOOPBACK})")
+    return parser.parse_args(argv)
+
+
+async def run(servers: EmulatorServers, arguments: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        ports = await servers.start(arguments.listen, arguments.ssh_port, arguments.telnet_port)
+        print(f"ssh {ports.ssh} telnet {ports.telnet}", flush=True)
+        await stop.wait()
+    finally:
+        await servers.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    device = Device.from_running_config(arguments.running_config.read_text(encoding="utf-8"))
+    host_key = read_host_key(arguments.host_key) if arguments.host_key else generate_host_key()
+    asyncio.run(run(EmulatorServers(device, host_key), arguments))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
