@@ -67,12 +67,23 @@ def parse_config(text: str, source: str = "the configuration") -> list[Entry]:
             blocks.setdefault(header, [])
         elif header is None:
             raise IxConfigError(
-                "%s, line %d: '%s' is indented, but no line that enters a sub-mode comes before it" % (source, number, line)
+                "%s, line %d: '%s' is indented, but no line that enters a sub-mode comes before it" % (source, number, redact(line))
             )
         else:
             kept = [earlier for earlier in blocks[header] if earlier != line and not negates(line, earlier) and not negates(earlier, line)]
             blocks[header] = kept + [line]
     return [Entry(line, tuple(children) if children else None) for line, children in blocks.items()]
+
+
+def render_config(entries: list[Entry]) -> str:
+    """Entries as configuration text in the router's layout, secrets redacted (for diffs)."""
+    lines = []
+    for entry in entries:
+        lines.append(redact(entry.line))
+        lines.extend("  " + redact(child) for child in entry.children or ())
+        if entry.children:
+            lines.append("!")
+    return "".join(line + "\n" for line in lines)
 
 
 def negates(line: str, other: str) -> bool:

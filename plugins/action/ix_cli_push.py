@@ -1,0 +1,49 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs multisite.vpn.ix_cli_push on the controller: the router has no Python (see plugin_utils/ix_push.py)."""
+
+from __future__ import annotations
+
+import os
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import IxConfigError
+from ansible_collections.multisite.vpn.plugins.module_utils.ix_push_arguments import ARGUMENT_SPEC, TRANSPORTS
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import IxPushError, push
+
+DEFAULT_PORTS = {"ssh": 22, "telnet": 23}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        del validation
+        task_vars = task_vars or {}
+        transport = params["transport"] or task_vars.get("ix_transport", "ssh")
+        if transport not in TRANSPORTS:
+            return dict(result, failed=True, msg="unknown transport %r: use ssh or telnet (option transport or ix_transport)" % transport)
+        params = dict(
+            params,
+            transport=transport,
+            host=params["host"] or task_vars.get("ansible_host") or task_vars.get("inventory_hostname"),
+            port=params["port"] or task_vars.get("ansible_port") or DEFAULT_PORTS[transport],
+            username=params["username"] or task_vars.get("ansible_user"),
+            password=params["password"] or task_vars.get("ansible_password"),
+            backup_dir=os.path.expanduser(params["backup_dir"]),
+        )
+        missing = [name for name in ("username", "password") if not params[name]]
+        if missing:
+            return dict(result, failed=True, msg="no %s for %s: set the option or ansible_user / ansible_password" % (
+                " or ".join(missing), params["host"]))
+        try:
+            pushed = push(params, check_mode=self._task.check_mode)
+        except (IxConfigError, IxPushError) as error:
+            return dict(result, failed=True, msg=str(error), commands=getattr(error, "sent", []))
+        if not self._task.diff:
+            pushed.pop("diff")
+        return dict(result, **pushed)
