@@ -18,6 +18,8 @@ description:
     O(authoritative_blocks) matches lists all of its lines, so lines it does not list are removed with
     C(no). Access-list entries of a list O(config) declares are rewritten whole when their order differs,
     because the router evaluates them in order.
+  - Stops before sending anything when the host's running configuration does not begin with the NEC
+    header (a router of another vendor can answer with a similar prompt).
   - Enters configuration mode with C(configure). When another session holds it, fails without sending
     anything, unless O(takeover) (then C(svintr-config) takes it over).
   - Refuses, before sending anything, commands that change the address, filters or state of the

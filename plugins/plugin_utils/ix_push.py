@@ -40,6 +40,7 @@ else:
 PROMPT = re.compile(r"^(?P<hostname>[A-Za-z][\w.-]*)(?:\((?P<mode>[^)]+)\))?(?P<privilege>[#%]) ?$")
 ANY_PROMPT = r"[A-Za-z][\w.-]*(?:\([^)]+\))?[#%] ?$"
 OCCUPIED = "% CONFIG process is occupied."
+IX_HEADER = "! NEC Portable Internetwork Core Operating System Software"
 # The router's error lines: `% <input> -- Invalid command.`, `... -- Ambiguous command.`, and incomplete input.
 ERROR_LINE = re.compile(r"^% (?:.* -- (?:Invalid|Ambiguous) command\.|Expects a subcommand or item selection\.)$", re.MULTILINE)
 
@@ -247,6 +248,11 @@ def undo_commands(now_text: str, original_text: str) -> list[str]:
     return added + changed_secrets + compute_commands(now, original)
 
 
+def is_ix_running_config(text: str) -> bool:
+    """Whether TEXT begins as an IX's `show running-config` does (a prompt alone matches other vendors too)."""
+    return text.lstrip().startswith(IX_HEADER)
+
+
 def touched_entries(running: list[Entry], intended: list[Entry]) -> list[Entry]:
     """The running entries INTENDED speaks of (its lines and blocks, and the access-lists it declares):
     the rest is left alone, so a diff that showed it would show changes that are not made."""
@@ -294,6 +300,9 @@ def push(params: dict, check_mode: bool = False) -> dict:
     try:
         session.enter_configuration(params["takeover"])
         before = session.running_config()
+        if not is_ix_running_config(before):
+            raise IxPushError("%s does not look like an NEC IX: its running-config does not begin with %r; nothing was sent"
+                              % (params["host"], IX_HEADER))
         running = parse_config(before, "the running-config")
         commands = compute_commands(running, intended, authoritative=authoritative, update_secrets=params["update_secrets"])
         result["commands"] = [redact(command) for command in commands]

@@ -13,7 +13,13 @@ import pytest
 
 from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import parse_config
 from ansible_collections.multisite.vpn.plugins.plugin_utils import ix_push
-from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import IxPushError, management_problems, push, undo_commands
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import (
+    IxPushError,
+    is_ix_running_config,
+    management_problems,
+    push,
+    undo_commands,
+)
 from ansible_collections.multisite.vpn.tests.ix_emulator import Device
 from ansible_collections.multisite.vpn.tests.ix_emulator.server import LOOPBACK, serve
 from ansible_collections.multisite.vpn.tests.ix_emulator.ssh import generate_host_key
@@ -178,3 +184,16 @@ def test_dropped_connection_lists_what_was_sent_and_a_rerun_completes(router, tm
     rerun = push(params(ports, "telnet", config, tmp_path))
     assert rerun["commands"] == routes[2:] and rerun["saved"]
     assert all(route in device.startup_config_lines() for route in routes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\r\n! NEC Portable Internetwork Core Operating System Software\r\n! IX Series IX2215\r\n", True),
+        ("Building configuration...\r\n\r\nCurrent configuration : 1234 bytes\r\n!\r\nhostname Switch\r\n", False),
+        ("% show -- Invalid command.\r\n", False),
+    ],
+    ids=["ix", "another-vendor", "refused"],
+)
+def test_only_an_ix_running_config_is_accepted(text, expected):
+    assert is_ix_running_config(text) is expected
