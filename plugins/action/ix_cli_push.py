@@ -21,19 +21,23 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        del validation
+        params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         task_vars = task_vars or {}
-        transport = params["transport"] or task_vars.get("ix_transport", "ssh")
+
+        def host_var(name, default=None):
+            # Inventory values may be templates (a vaulted password through a variable, for example).
+            return self._templar.template(task_vars[name]) if name in task_vars else default
+
+        transport = params["transport"] or host_var("ix_transport", "ssh")
         if transport not in TRANSPORTS:
             return dict(result, failed=True, msg="unknown transport %r: use ssh or telnet (option transport or ix_transport)" % transport)
         params = dict(
             params,
             transport=transport,
-            host=params["host"] or task_vars.get("ansible_host") or task_vars.get("inventory_hostname"),
-            port=params["port"] or task_vars.get("ansible_port") or DEFAULT_PORTS[transport],
-            username=params["username"] or task_vars.get("ansible_user"),
-            password=params["password"] or task_vars.get("ansible_password"),
+            host=params["host"] or host_var("ansible_host") or task_vars.get("inventory_hostname"),
+            port=int(params["port"] or host_var("ansible_port") or DEFAULT_PORTS[transport]),
+            username=params["username"] or host_var("ansible_user"),
+            password=params["password"] or host_var("ansible_password"),
             backup_dir=os.path.expanduser(params["backup_dir"]),
         )
         missing = [name for name in ("username", "password") if not params[name]]

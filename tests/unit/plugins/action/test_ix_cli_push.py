@@ -34,7 +34,7 @@ def fixture_router():
 def run_play(tmp_path, ports, task_args, *options, transport="telnet", password=PASSWORD):
     inventory = {"all": {"hosts": {"ix2215-test": {
         "ansible_connection": "local", "ansible_host": LOOPBACK, "ansible_port": getattr(ports, transport, 1),
-        "ansible_user": "admin", "ansible_password": password, "ix_transport": transport,
+        "ansible_user": "admin", "ansible_password": "{{ router_password }}", "router_password": password, "ix_transport": transport,
         "ansible_python_interpreter": sys.executable,
     }}}}
     play = [{"hosts": "all", "gather_facts": False, "tasks": [{"multisite.vpn.ix_cli_push": task_args, "register": "pushed"}]}]
