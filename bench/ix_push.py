@@ -74,5 +74,6 @@ def main():
         print(f"  {transport:<6} netmiko fetch {fetch:5.2f} s   no-op push {no_op:5.2f} s   ratio {no_op / fetch:4.2f}   "
               f"one-line change sent {change['commands']}, saved: {change['saved']}")
 
+
 if __name__ == "__main__":
     main()
