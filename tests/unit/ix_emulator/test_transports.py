@@ -130,8 +130,9 @@ def fixture_telnet(ports):
     client.close()
 
 
-def test_netmiko_ssh_shows_and_changes_the_running_config(device, ports):
-    connection = netmiko_connection("nec_ix", ports.ssh)
+@pytest.mark.parametrize(("device_type", "transport"), [("nec_ix", "ssh"), ("nec_ix_telnet", "telnet")], ids=["ssh", "telnet"])
+def test_netmiko_shows_and_changes_the_running_config(device, ports, device_type, transport):
+    connection = netmiko_connection(device_type, getattr(ports, transport))
     try:
         assert connection.find_prompt() == "Router#"
         connection.config_mode()
@@ -146,19 +147,6 @@ def test_netmiko_ssh_shows_and_changes_the_running_config(device, ports):
     assert lines[5].startswith("username admin password hash ")
     assert PASSWORD not in listing
     assert "interface GigaEthernet0.0\n  no ip address\n  shutdown\n!" in listing
-    assert NEW_ROUTE in device.running_config_lines()
-
-
-def test_netmiko_telnet_shows_and_changes_the_running_config(device, ports):
-    connection = netmiko_connection("nec_ix_telnet", ports.telnet)
-    try:
-        assert connection.find_prompt() == "Router#"
-        connection.config_mode()
-        listing = connection.send_command("show running-config")
-        connection.send_config_set([NEW_ROUTE])
-    finally:
-        connection.disconnect()
-    assert listing.splitlines()[0] == "! NEC Portable Internetwork Core Operating System Software"
     assert "interface Null0.0\n  no ip address\n!" in listing
     assert NEW_ROUTE in device.running_config_lines()
 
