@@ -3,15 +3,18 @@
 """Run the emulated router as a process until SIGINT or SIGTERM.
 
     python -m ansible_collections.multisite.vpn.tests.ix_emulator --running-config FILE \\
-        --ssh-port N --telnet-port N [--host-key FILE] [--listen ADDR]
+        [--startup-config FILE] --ssh-port N --telnet-port N [--host-key FILE] [--listen ADDR]
 
 Port 0 picks a free port; the ports in use are printed as `ssh N telnet N` once both services listen.
+With --startup-config, `write memory` saves there and the router boots from that file when it exists, as a
+real router keeps its startup configuration across reloads and power cuts.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import pathlib
 import signal
 import sys
@@ -25,7 +28,8 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Serve an emulated NEC IX2215 over SSH and telnet.")
-    parser.add_argument("--running-config", required=True, type=pathlib.Path, help="configuration the router boots with")
+    parser.add_argument("--running-config", required=True, type=pathlib.Path, help="configuration of the first boot")
+    parser.add_argument("--startup-config", type=pathlib.Path, help="where `write memory` saves; booted from when it exists")
     parser.add_argument("--ssh-port", required=True, type=int, help="SSH port (0: any free port)")
     parser.add_argument("--telnet-port", required=True, type=int, help="telnet port (0: any free port)")
     parser.add_argument("--host-key", help="RSA private key file (default: a new key for this run)")
@@ -46,9 +50,29 @@ async def run(servers: EmulatorServers, arguments: argparse.Namespace) -> None:
         await servers.stop()
 
 
+def boot(arguments: argparse.Namespace) -> Device:
+    """The router as it comes up: from its saved startup configuration, else from the first-boot one."""
+    startup = arguments.startup_config
+    source = startup if startup is not None and startup.exists() else arguments.running_config
+    device = Device.from_running_config(source.read_text(encoding="utf-8"))
+    if startup is not None:
+        device.on_save = lambda lines: save_atomically(startup, "".join(line + "\n" for line in lines))
+    return device
+
+
+def save_atomically(path: pathlib.Path, text: str) -> None:
+    """Replace PATH whole, so a crash mid-save leaves the previous startup configuration; readable by
+    its owner only (the hashes of the router's passwords are in it)."""
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as output:
+        output.write(text)
+    partial.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
-    device = Device.from_running_config(arguments.running_config.read_text(encoding="utf-8"))
+    device = boot(arguments)
     host_key = read_host_key(arguments.host_key) if arguments.host_key else generate_host_key()
     asyncio.run(run(EmulatorServers(device, host_key), arguments))
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import hmac
+from typing import Callable
 
 from .config import ConfigTree, secret_digest
 from .session import DEFAULT_PAGE_LENGTH, Session
@@ -31,6 +32,8 @@ class Device:
     def __init__(self, running: ConfigTree | None = None, startup: ConfigTree | None = None, clock=None) -> None:
         self.running = running if running is not None else ConfigTree.factory()
         self.startup = startup if startup is not None else self.running.copy()
+        # Called with the startup-config listing after every save: a process keeps it across restarts.
+        self.on_save: Callable[[list[str]], None] | None = None
         self.host_key_generated = False
         self.configuration_owner: Session | None = None
         self._clock = clock or (lambda: datetime.datetime.now(JST))
@@ -107,6 +110,8 @@ class Device:
 
     def save(self) -> None:
         self.startup = self.running.copy()
+        if self.on_save is not None:
+            self.on_save(self.startup_config_lines())
 
     def reload(self) -> None:
         """Restart from the startup configuration; every session is disconnected."""

@@ -128,7 +128,8 @@ class SSHServer:
             line_editor=False,
             encoding=None,
         )
-        return self._acceptor.get_port()
+        # Not SSHAcceptor.get_port(): Debian 12's asyncssh (2.10, the lab's emulators) predates it.
+        return self._acceptor.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Stop listening and drop every connection."""

@@ -27,14 +27,16 @@ def lab_network_specs(networks, prefix):
 
 
 def lab_container_specs(host_names, hostvars, prefix, networks):
-    """One container per inventory host, named by its ansible_host, with its image and fixed addresses."""
+    """One container per inventory host, with its image and fixed addresses, named by its ansible_host
+    (docker exec reaches it by that name) unless lab_container.name says otherwise (a host reached by
+    its address, like a router's CLI)."""
     specs = []
     for host in host_names:
         host_vars = hostvars[host]
         try:
             attachments = host_vars["lab_container"]["networks"]
             image = host_vars["lab_image"]
-            name = host_vars["ansible_host"]
+            name = host_vars["lab_container"].get("name") or host_vars["ansible_host"]
         except KeyError as missing:
             raise AnsibleFilterError(f"lab host {host}: {missing} is not set in inventories/lab") from None
         if not name.startswith(prefix):
