@@ -39,6 +39,7 @@ class ActionModule(ActionBase):
             username=params["username"] or host_var("ansible_user"),
             password=params["password"] or host_var("ansible_password"),
             backup_dir=os.path.expanduser(params["backup_dir"]),
+            backup_name=task_vars.get("inventory_hostname"),
         )
         missing = [name for name in ("username", "password") if not params[name]]
         if missing:

@@ -80,7 +80,9 @@ options:
     elements: str
     default: [".*"]
   backup_dir:
-    description: Where the backup of the running configuration is written on the controller.
+    description:
+      - Where the backup of the running configuration is written on the controller, as
+        C(<inventory name>-<YYYYmmdd-HHMMSS>.cfg); a backup is never overwritten.
     type: path
     default: ~/.local/state/multisite-vpn/ix-backups
   timeout:

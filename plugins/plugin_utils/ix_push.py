@@ -10,6 +10,7 @@ read the prompt at login and leave the mode changes to this code.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import os
 import re
 import socket
@@ -264,15 +265,20 @@ def touched_entries(running: list[Entry], intended: list[Entry]) -> list[Entry]:
     ]
 
 
-def write_backup(directory: str, host: str, text: str) -> str:
-    """Write the running-config to DIRECTORY/<host>-<time>.cfg, readable by this user only; return its path."""
+def write_backup(directory: str, name: str, text: str) -> str:
+    """Write the running-config to a new file DIRECTORY/<name>-<time>[-N].cfg, readable by this user only;
+    return its path. An older backup is never overwritten, even by a second push in the same second."""
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    path = os.path.join(directory, "%s-%s.cfg" % (host, time.strftime("%Y%m%d-%H%M%S")))
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as backup:
-        os.fchmod(backup.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
-        backup.write(text)
-    return path
+    stem = os.path.join(directory, "%s-%s" % (name, time.strftime("%Y%m%d-%H%M%S")))
+    for attempt in itertools.count():
+        path = stem + ("-%d.cfg" % attempt if attempt else ".cfg")
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(descriptor, "w", encoding="utf-8") as backup:
+            backup.write(text)
+        return path
 
 
 def router_address(host: str):
@@ -287,7 +293,8 @@ def push(params: dict, check_mode: bool = False) -> dict:
     """Make the router's running configuration hold PARAMS['config']; return an Ansible result.
 
     PARAMS: host, port, username, password, transport, config, save_when, update_secrets, takeover,
-    allow_management_change, authoritative_blocks (regexes), backup_dir, timeout.
+    allow_management_change, authoritative_blocks (regexes), backup_dir, timeout; backup_name (default: host)
+    names the backup files.
     """
     intended = parse_config(params["config"], "the intended config")
     authoritative_patterns = [re.compile(pattern) for pattern in params["authoritative_blocks"]]
@@ -317,7 +324,7 @@ def push(params: dict, check_mode: bool = False) -> dict:
             result["changed"] = bool(commands)
             return result
         if commands:
-            result["backup_path"] = write_backup(params["backup_dir"], params["host"], before)
+            result["backup_path"] = write_backup(params["backup_dir"], params.get("backup_name") or params["host"], before)
             result["changed"] = True
             try:
                 session.apply(commands)

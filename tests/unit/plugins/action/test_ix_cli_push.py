@@ -59,6 +59,7 @@ def test_push_check_diff_and_no_secret_at_vvv(router, tmp_path):
     pushed = run_play(tmp_path, ports, args, "--diff", "-vvv")
     assert pushed.returncode == 0, pushed.stdout
     assert ROUTE in device.running_config_lines() and ROUTE in device.startup_config_lines()
+    assert [path.name[:len("ix2215-test-")] for path in (tmp_path / "backups").iterdir()] == ["ix2215-test-"]  # by inventory name
     again = run_play(tmp_path, ports, args)
     assert "changed=0" in again.stdout, again.stdout
     for output in (checked, pushed, again):

@@ -19,6 +19,7 @@ from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import (
     management_problems,
     push,
     undo_commands,
+    write_backup,
 )
 from ansible_collections.multisite.vpn.tests.ix_emulator import Device
 from ansible_collections.multisite.vpn.tests.ix_emulator.server import LOOPBACK, serve
@@ -197,3 +198,12 @@ def test_dropped_connection_lists_what_was_sent_and_a_rerun_completes(router, tm
 )
 def test_only_an_ix_running_config_is_accepted(text, expected):
     assert is_ix_running_config(text) is expected
+
+
+def test_a_backup_never_overwrites_another(tmp_path, monkeypatch):
+    monkeypatch.setattr(ix_push.time, "strftime", lambda pattern: "20261122-090000")  # two pushes in one second
+    paths = [write_backup(str(tmp_path), "ix2215-tokyo", text) for text in ("first\n", "second\n", "third\n")]
+    assert [os.path.basename(path) for path in paths] == [
+        "ix2215-tokyo-20261122-090000.cfg", "ix2215-tokyo-20261122-090000-1.cfg", "ix2215-tokyo-20261122-090000-2.cfg"]
+    assert [open(path, encoding="utf-8").read() for path in paths] == ["first\n", "second\n", "third\n"]
+    assert {stat.S_IMODE(os.stat(path).st_mode) for path in paths} == {0o600}

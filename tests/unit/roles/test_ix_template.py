@@ -1,6 +1,6 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The ix_router role's template gives each router seed 004's configuration, as the IX emulator reads
+"""The ix role's template gives each router seed 004's configuration, as the IX emulator reads
 both (the emulator, not the push module's parser, so the comparison does not trust the code it tests)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ansible_collections.multisite.vpn.plugins.filter.network import FilterModul
 from ansible_collections.multisite.vpn.tests.ix_emulator import ConfigTree
 from ansible_collections.multisite.vpn.tests.unit.ix_emulator import seed_004
 
-TEMPLATE = pathlib.Path(__file__).parents[3] / "roles" / "ix_router" / "templates" / "ix2215.cfg.j2"
+TEMPLATE = pathlib.Path(__file__).parents[3] / "roles" / "ix" / "templates" / "ix2215.cfg.j2"
 SHARED_PSK = "one-psk-for-both-ids"
 
 # The seed's values, as inventory variables (the role's defaults where the seed uses them).
