@@ -86,6 +86,40 @@ def render_config(entries: list[Entry]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def _access_list(line: str) -> str | None:
+    """The access-list a global line is an entry of (its entries are evaluated in order), else None."""
+    match = ORDERED_GLOBAL_LINES.match(line)
+    return match.group(1) if match else None
+
+
+def _aligned(reference: list[str], lines: list[str], group=lambda line: None) -> list[str]:
+    """LINES in the order their counterparts (equal, secrets aside) have in REFERENCE; a line without one
+    stays right after the line it followed. Lines of one GROUP stay together in their own order, where
+    the group's first line is in REFERENCE: their order is part of what they say."""
+    position: dict = {}
+    for index, line in enumerate(reference):
+        position.setdefault(redact(line), index)
+        position.setdefault(("group", group(line)), index)
+    keys, key = [], -1.0
+    for line in lines:
+        name = group(line)
+        key = position.get(redact(line) if name is None else ("group", name), key + 0.001)
+        keys.append(key)
+    return [line for _key, _index, line in sorted(zip(keys, range(len(lines)), lines))]
+
+
+def order_like(reference: list[Entry], entries: list[Entry]) -> list[Entry]:
+    """ENTRIES, and the lines of each block, in the order REFERENCE lists their counterparts, so that a
+    diff of REFERENCE against them shows what changes rather than where two texts list things."""
+    by_line = {entry.line: entry for entry in entries}
+    ordered = _aligned([entry.line for entry in reference], [entry.line for entry in entries], _access_list)
+    children = {entry.line: entry.children for entry in reference}
+    return [
+        Entry(line, tuple(_aligned(list(children.get(line) or ()), list(by_line[line].children))) if by_line[line].children else None)
+        for line in ordered
+    ]
+
+
 def negates(line: str, other: str) -> bool:
     """Whether LINE is `no` of OTHER or of a shorter form of it (`no ip address` negates `ip address A`)."""
     if not line.startswith("no "):
@@ -136,9 +170,9 @@ def _block_commands(header: str, running_children, intended_children, authoritat
 def _ordered_groups(entries: list[Entry]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for entry in entries:
-        match = ORDERED_GLOBAL_LINES.match(entry.line)
-        if entry.children is None and match:
-            groups.setdefault(match.group(1), []).append(entry.line)
+        name = _access_list(entry.line)
+        if entry.children is None and name:
+            groups.setdefault(name, []).append(entry.line)
     return groups
 
 

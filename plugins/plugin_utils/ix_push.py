@@ -21,6 +21,7 @@ from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import (
     Entry,
     compute_commands,
     parse_config,
+    order_like,
     redact,
     render_config,
     secret_identity,
@@ -313,7 +314,8 @@ def push(params: dict, check_mode: bool = False) -> dict:
         running = parse_config(before, "the running-config")
         commands = compute_commands(running, intended, authoritative=authoritative, update_secrets=params["update_secrets"])
         result["commands"] = [redact(command) for command in commands]
-        result["diff"] = {"before": render_config(touched_entries(running, intended)), "after": render_config(intended)}
+        touched = touched_entries(running, intended)
+        result["diff"] = {"before": render_config(touched), "after": render_config(order_like(touched, intended))}
         if commands and not params["allow_management_change"]:
             problems = management_problems(
                 running, intended, commands, router_address(params["host"]), params["transport"], params["username"]

@@ -11,6 +11,7 @@ from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import (
     Entry,
     IxConfigError,
     compute_commands,
+    order_like,
     parse_config,
     redact,
     secret_identity,
@@ -198,3 +199,30 @@ def test_tokyo_becomes_kagawa_and_back():
     assert push(device, KAGAWA + MANAGEMENT) == []
     assert push(device, TOKYO + MANAGEMENT)
     assert push(device, TOKYO + MANAGEMENT) == []
+
+
+def test_order_like_lists_counterparts_in_the_reference_order_and_keeps_access_list_order():
+    running = parse_config(
+        "hostname r\n"
+        "ip access-list web permit tcp src any sport any dest any dport eq 80\n"
+        "ip access-list web permit tcp src any sport any dest any dport eq 443\n"
+        "nm account a password hash 0123456789ABCDEF0123456789ABCDEF\n"
+        "interface GigaEthernet2.0\n  ip address 10.0.0.1/24\n  no shutdown\n"
+    )
+    intended = parse_config(
+        "interface GigaEthernet2.0\n  no shutdown\n  ip address 10.0.0.1/24\n  ipv6 enable\n"
+        "nm account a password plain secret\n"
+        "ip route default Tunnel0.0\n"
+        "ip access-list web permit tcp src any sport any dest any dport eq 443\n"
+        "ip access-list web permit tcp src any sport any dest any dport eq 80\n"
+        "hostname r\n"
+    )
+    assert order_like(running, intended) == [
+        Entry("hostname r"),
+        # the order of an access-list's entries is what the push changes: kept, where the list was
+        Entry("ip access-list web permit tcp src any sport any dest any dport eq 443"),
+        Entry("ip access-list web permit tcp src any sport any dest any dport eq 80"),
+        Entry("nm account a password plain secret"),  # its counterpart differs by the secret only
+        Entry("ip route default Tunnel0.0"),  # new: right after the line it followed
+        Entry("interface GigaEthernet2.0", ("ip address 10.0.0.1/24", "ipv6 enable", "no shutdown")),  # after ip address
+    ]
