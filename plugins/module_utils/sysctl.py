@@ -11,7 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
+
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWriteError, replace_file
 
 # Tests point this at a fake tree; the module always reads it at call time, never copies it.
 PROC_ROOT = "/proc/sys"
@@ -169,26 +170,12 @@ def read_conf(path: str) -> tuple[bytes | None, int | None]:
     return content, mode
 
 
-def write_conf(module, path: str, content: str) -> None:
-    """Replace the file at PATH with CONTENT atomically, mode 0644, creating its directory."""
-    directory = os.path.dirname(path) or "."
+def write_conf(path: str, content: str) -> None:
+    """Replace the file at PATH with CONTENT atomically, mode 0644, creating its directory (0755)."""
     try:
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        descriptor, temp_path = tempfile.mkstemp(prefix=".sysctl-", dir=directory)
-    except OSError as err:
-        raise SysctlError("cannot create a file in %s: %s" % (directory, err.strerror)) from err
-    try:
-        with os.fdopen(descriptor, "wb") as temp_file:
-            temp_file.write(content.encode("utf-8"))
-        os.chmod(temp_path, FILE_MODE)
-        module.atomic_move(temp_path, path)
-        # atomic_move gives the new file the old file's mode; this module owns the mode too.
-        os.chmod(path, FILE_MODE)
-    except OSError as err:
-        raise SysctlError("cannot write %s: %s" % (path, err.strerror)) from err
-    finally:
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
+        replace_file(path, content.encode("utf-8"), FILE_MODE, 0o755)
+    except FileWriteError as err:
+        raise SysctlError(str(err)) from err
 
 
 def proc_path(key: str, proc_root: str) -> str:
@@ -316,7 +303,7 @@ def apply_live(changes: dict[str, dict[str, str]], proc_root: str) -> None:
         raise
 
 
-def commit(module, path: str, file_content: str | None, live_changes: dict[str, dict[str, str]], proc_root: str) -> None:
+def commit(path: str, file_content: str | None, live_changes: dict[str, dict[str, str]], proc_root: str) -> None:
     """Apply LIVE_CHANGES, then write FILE_CONTENT (None: the file is already right) to PATH.
 
     Live values go first because they are the likelier to fail, and apply_live undoes its own
@@ -326,7 +313,7 @@ def commit(module, path: str, file_content: str | None, live_changes: dict[str, 
     if file_content is None:
         return
     try:
-        write_conf(module, path, file_content)
+        write_conf(path, file_content)
     except SysctlError:
         apply_live(
             {key: {"before": change["after"], "after": change["before"]} for key, change in live_changes.items()},

@@ -25,6 +25,8 @@ import socket
 import stat
 import tempfile
 
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWriteError, replace_file
+
 KEY_BYTES = 32
 # What wg prints for an unset key, endpoint or allowed-ips list.
 NONE = "(none)"
@@ -703,27 +705,9 @@ def read_conf(path: str) -> tuple[bytes | None, int | None]:
 
 
 def write_conf(path: str, content: str) -> None:
-    """Replace the file at PATH with CONTENT atomically, mode 0600, creating its directory (0700).
-
-    Not AnsibleModule.atomic_move: for a new file it widens the mode to 0666 minus umask after the
-    rename, and for a while the preshared keys would be readable.
-    """
-    directory = os.path.dirname(path) or "."
+    """Replace the file at PATH with CONTENT atomically, mode 0600 from the start (it holds preshared
+    keys), creating its directory (0700)."""
     try:
-        os.makedirs(directory, mode=CONF_DIR_MODE, exist_ok=True)
-        descriptor, temp_path = tempfile.mkstemp(prefix=".wireguard-peer-", dir=directory)
-    except OSError as err:
-        raise WireGuardError("cannot create a file in %s: %s" % (directory, err.strerror)) from err
-    try:
-        # mkstemp makes the file 0600 before anything is written into it.
-        with os.fdopen(descriptor, "wb") as temp_file:
-            temp_file.write(content.encode("utf-8"))
-            temp_file.flush()
-            os.fsync(temp_file.fileno())
-        os.chmod(temp_path, CONF_MODE)
-        os.replace(temp_path, path)
-    except OSError as err:
-        raise WireGuardError("cannot write %s: %s" % (path, err.strerror)) from err
-    finally:
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
+        replace_file(path, content.encode("utf-8"), CONF_MODE, CONF_DIR_MODE)
+    except FileWriteError as err:
+        raise WireGuardError(str(err)) from err

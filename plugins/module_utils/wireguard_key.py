@@ -13,7 +13,8 @@ import base64
 import binascii
 import os
 import stat
-import tempfile
+
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWriteError, replace_file
 
 KEY_BYTES = 32
 KEY_LENGTH = 44  # len(base64 of 32 bytes), the last character is the single '=' of padding
@@ -151,59 +152,13 @@ def attributes_wrong(current: KeyFile) -> bool:
     return current.mode != KEY_MODE or current.uid != wanted_uid()
 
 
-def create_directory(directory: str) -> None:
-    """Create DIRECTORY and any missing parent with mode 0700; existing ones are left as they are."""
-    if os.path.isdir(directory):
-        return
-    parent = os.path.dirname(directory)
-    if parent and parent != directory:
-        create_directory(parent)
-    try:
-        os.mkdir(directory, DIRECTORY_MODE)
-    except FileExistsError:
-        if not os.path.isdir(directory):
-            raise
-    os.chmod(directory, DIRECTORY_MODE)  # mkdir's mode is reduced by the umask
-
-
 def write_key_file(path: str, key: str) -> None:
-    """Replace the file at PATH with KEY atomically: mode 0600 and owned by wanted_uid() from the start.
-
-    The temporary file is created by mkstemp (O_CREAT|O_EXCL, mode 0600) in the same directory,
-    so the key is never readable by anyone else, not even for a moment, and a crash leaves either
-    the old file or the new one. The rename is done here rather than by AnsibleModule.atomic_move,
-    which would first give the temporary file the old file's (possibly wrong) mode.
-    """
-    directory = os.path.dirname(path) or "."
+    """Replace the file at PATH with KEY atomically: mode 0600 and owned by wanted_uid() from the start,
+    so the key is never readable by anyone else, not even for a moment; its directory, when missing, 0700."""
     try:
-        create_directory(directory)
-        descriptor, temp_path = tempfile.mkstemp(prefix=".wireguard-key-", dir=directory)
-    except OSError as err:
-        raise WireGuardKeyError("cannot create a file in %s: %s" % (directory, err.strerror)) from err
-    try:
-        try:
-            os.fchmod(descriptor, KEY_MODE)
-            os.fchown(descriptor, wanted_uid(), -1)
-            os.write(descriptor, file_content(key))
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.replace(temp_path, path)
-        sync_directory(directory)
-    except OSError as err:
-        raise WireGuardKeyError("cannot write %s: %s" % (path, err.strerror)) from err
-    finally:
-        if os.path.lexists(temp_path):
-            os.unlink(temp_path)
-
-
-def sync_directory(directory: str) -> None:
-    """Make a rename in DIRECTORY durable; a key lost in a power cut would break every peer."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        replace_file(path, file_content(key), KEY_MODE, DIRECTORY_MODE, uid=wanted_uid())
+    except FileWriteError as err:
+        raise WireGuardKeyError(str(err)) from err
 
 
 def fix_attributes(path: str) -> None:

@@ -188,7 +188,7 @@ def main():
         kernel_params.check_writable(live_changed, proc_root)
 
         if not module.check_mode:
-            kernel_params.commit(module, path, file_after if file_changed else None, live_changed, proc_root)
+            kernel_params.commit(path, file_after if file_changed else None, live_changed, proc_root)
     except kernel_params.SysctlError as err:
         module.fail_json(msg=str(err))
 

@@ -10,6 +10,7 @@ import stat
 
 import pytest
 
+from ansible_collections.multisite.vpn.plugins.module_utils import files
 from ansible_collections.multisite.vpn.plugins.module_utils import sysctl as kernel_params
 from ansible_collections.multisite.vpn.plugins.modules.sysctl import main
 
@@ -235,7 +236,7 @@ def test_file_that_cannot_be_written_puts_live_values_back(fake_proc, run_module
     def disk_full(**kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), kwargs.get("dir"))
 
-    monkeypatch.setattr(kernel_params.tempfile, "mkstemp", disk_full)
+    monkeypatch.setattr(files.tempfile, "mkstemp", disk_full)
     failed, result = run_module(main, {"settings": HUB_SETTINGS, "path": str(conf)})
     assert failed
     assert result["msg"] == "cannot create a file in %s: No space left on device" % conf.parent

@@ -1,0 +1,69 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Replacing a file so that a crash leaves the old one or the new one, and no reader ever sees a mode
+wider than the one asked for (a key file, a peers file with preshared keys, a sysctl.d file)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+class FileWriteError(Exception):
+    """A file could not be written; the message names it and the reason."""
+
+
+def create_directory(directory: str, mode: int) -> None:
+    """Create DIRECTORY and any missing parent with exactly MODE; existing ones are left as they are."""
+    if os.path.isdir(directory):
+        return
+    parent = os.path.dirname(directory)
+    if parent and parent != directory:
+        create_directory(parent, mode)
+    try:
+        os.mkdir(directory, mode)
+    except FileExistsError:
+        if not os.path.isdir(directory):
+            raise
+    os.chmod(directory, mode)  # mkdir's mode is reduced by the umask
+
+
+def sync_directory(directory: str) -> None:
+    """Make a rename in DIRECTORY durable across a power cut."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def replace_file(path: str, content: bytes, mode: int, directory_mode: int, uid: int | None = None) -> None:
+    """Replace the file at PATH with CONTENT, mode MODE (and owner UID), creating missing directories
+    with DIRECTORY_MODE.
+
+    The temporary file comes from mkstemp (O_EXCL, mode 0600) in the same directory and gets its mode and
+    owner before a byte is written; it is synced, renamed over PATH and the rename synced. Not
+    AnsibleModule.atomic_move: it gives the new file the old file's mode, or 0666 minus the umask.
+    """
+    directory = os.path.dirname(path) or "."
+    try:
+        create_directory(directory, directory_mode)
+        descriptor, temp_path = tempfile.mkstemp(prefix=".multisite-vpn-", dir=directory)
+    except OSError as err:
+        raise FileWriteError("cannot create a file in %s: %s" % (directory, err.strerror)) from err
+    try:
+        try:
+            os.fchmod(descriptor, mode)
+            if uid is not None:
+                os.fchown(descriptor, uid, -1)
+            os.write(descriptor, content)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temp_path, path)
+        sync_directory(directory)
+    except OSError as err:
+        raise FileWriteError("cannot write %s: %s" % (path, err.strerror)) from err
+    finally:
+        if os.path.lexists(temp_path):
+            os.unlink(temp_path)
