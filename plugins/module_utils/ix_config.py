@@ -86,7 +86,7 @@ def render_config(entries: list[Entry]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _access_list(line: str) -> str | None:
+def access_list(line: str) -> str | None:
     """The access-list a global line is an entry of (its entries are evaluated in order), else None."""
     match = ORDERED_GLOBAL_LINES.match(line)
     return match.group(1) if match else None
@@ -112,7 +112,7 @@ def order_like(reference: list[Entry], entries: list[Entry]) -> list[Entry]:
     """ENTRIES, and the lines of each block, in the order REFERENCE lists their counterparts, so that a
     diff of REFERENCE against them shows what changes rather than where two texts list things."""
     by_line = {entry.line: entry for entry in entries}
-    ordered = _aligned([entry.line for entry in reference], [entry.line for entry in entries], _access_list)
+    ordered = _aligned([entry.line for entry in reference], [entry.line for entry in entries], access_list)
     children = {entry.line: entry.children for entry in reference}
     return [
         Entry(line, tuple(_aligned(list(children.get(line) or ()), list(by_line[line].children))) if by_line[line].children else None)
@@ -170,7 +170,7 @@ def _block_commands(header: str, running_children, intended_children, authoritat
 def _ordered_groups(entries: list[Entry]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for entry in entries:
-        name = _access_list(entry.line)
+        name = access_list(entry.line)
         if entry.children is None and name:
             groups.setdefault(name, []).append(entry.line)
     return groups
@@ -197,9 +197,9 @@ def compute_commands(
     for name in sorted(rewritten):
         commands.extend("no " + line for line in running_groups.get(name, []))
     for entry in intended:
-        group = ORDERED_GLOBAL_LINES.match(entry.line)
+        group = access_list(entry.line)
         if entry.children is None and group:
-            if group.group(1) in rewritten:
+            if group in rewritten:
                 commands.append(entry.line)
         elif entry.children is None:
             commands.extend(_missing([entry.line], running_globals, update_secrets))

@@ -17,8 +17,8 @@ import socket
 import time
 
 from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import (
-    ORDERED_GLOBAL_LINES,
     Entry,
+    access_list,
     compute_commands,
     order_like,
     parse_config,
@@ -245,7 +245,7 @@ def undo_commands(now_text: str, original_text: str) -> list[str]:
     original_lines = {redact(entry.line) for entry in original}
     now_lines = {entry.line for entry in now}
     # Access-list entries are left to compute_commands, which rewrites a list whose entries or order changed.
-    added = ["no " + entry.line for entry in now if redact(entry.line) not in original_lines and not ORDERED_GLOBAL_LINES.match(entry.line)]
+    added = ["no " + entry.line for entry in now if redact(entry.line) not in original_lines and not access_list(entry.line)]
     changed_secrets = [entry.line for entry in original if secret_identity(entry.line) and entry.line not in now_lines]
     return added + changed_secrets + compute_commands(now, original)
 
@@ -259,10 +259,10 @@ def touched_entries(running: list[Entry], intended: list[Entry]) -> list[Entry]:
     """The running entries INTENDED speaks of (its lines and blocks, and the access-lists it declares):
     the rest is left alone, so a diff that showed it would show changes that are not made."""
     lines = {redact(entry.line) for entry in intended}
-    groups = {match.group(1) for match in map(ORDERED_GLOBAL_LINES.match, (entry.line for entry in intended)) if match}
+    groups = {access_list(entry.line) for entry in intended} - {None}
     return [
         entry for entry in running
-        if redact(entry.line) in lines or any(entry.line.startswith(group + " ") for group in groups)
+        if redact(entry.line) in lines or access_list(entry.line) in groups
     ]
 
 
