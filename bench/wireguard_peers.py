@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
-from datetime import datetime
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import lab_play
+
 HOST = "hub-vultr"
 INTERFACE = "wg-bench"
 RUN_DIR = "/run/multisite-vpn-bench"
@@ -50,30 +47,7 @@ def wg_config(peers):
 
 def run_play(tasks, workdir):
     """Run one play of TASKS on HOST; return the duration in seconds of each task."""
-    playbook = os.path.join(workdir, "play.yml")
-    with open(playbook, "w", encoding="utf-8") as handle:
-        json.dump([{"hosts": HOST, "gather_facts": False, "tasks": tasks}], handle)
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-    completed = subprocess.run(
-        ["ansible-playbook", "-i", os.path.join(REPO, "inventories/lab"), playbook],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
-    )
-    try:
-        result = json.loads(completed.stdout)
-    except ValueError:
-        sys.exit(f"benchmark play failed:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
-    if completed.returncode:
-        messages = [host.get("msg", "") for task in result["plays"][0]["tasks"] for host in task["hosts"].values()]
-        sys.exit(f"benchmark play failed: {[message for message in messages if message]}")
-    durations = []
-    for task in result["plays"][0]["tasks"]:
-        start, end = task["task"]["duration"]["start"], task["task"]["duration"]["end"]
-        durations.append(_seconds(end) - _seconds(start))
-    return durations
-
-
-def _seconds(stamp):
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+    return [task["seconds"] for task in lab_play.run_play({"hosts": HOST, "gather_facts": False, "tasks": tasks}, workdir)]
 
 
 def module_task(peers):
