@@ -1,11 +1,13 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Deterministic addresses in a tunnel subnet: host number N of a subnet, with or without its prefix.
+"""Address arithmetic: tunnel addresses, and the source prefixes of firewall rules.
 
 Every host of a tunnel gets a fixed number in the inventory and its address is computed from the
 subnet and that number, so removing one host never shifts the addresses of the others (as addresses
-given out by position in a list do). The documentation of each filter is in the C(<filter>.yml) file
-next to this one. Messages do not repeat the filter's name: ansible-core shows it, or the template.
+given out by position in a list do). Firewall sources are lists of IPv4 and IPv6 prefixes, which nft
+takes per family (C(ip saddr), C(ip6 saddr)). The documentation of each filter is in the
+C(<filter>.yml) file next to this one. Messages do not repeat the filter's name: ansible-core shows
+it, or the template.
 """
 
 from __future__ import annotations
@@ -96,11 +98,67 @@ def subnet_interface_address(subnet, index) -> str:
     return "%s/%d" % (address, network.prefixlen)
 
 
+def _prefix(prefix) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """Return PREFIX as a network; a bare address is the prefix of that one host (/32 or /128)."""
+    if isinstance(prefix, str) and "/" not in prefix:
+        try:
+            return ipaddress.ip_network(prefix.strip())
+        except ValueError:
+            pass
+        # Raised outside the except clause: ansible-core 2.19 appends a chained cause's text to a message.
+        raise AnsibleFilterError("%r is neither an address nor a prefix such as 192.168.1.0/24" % prefix)
+    return _subnet(prefix)
+
+
+def _prefixes(prefixes) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Return the list PREFIXES as networks, or raise AnsibleFilterError naming the wrong one."""
+    # A string is iterable too: one prefix given instead of a list would become one prefix per character.
+    if isinstance(prefixes, (str, bytes, dict)) or not hasattr(prefixes, "__iter__"):
+        raise AnsibleFilterError(
+            "the prefixes must be a list such as ['192.168.31.0/24'], not %s %r" % (type(prefixes).__name__, prefixes)
+        )
+    return [_prefix(prefix) for prefix in prefixes]
+
+
+def prefixes_by_family(prefixes) -> dict[str, list[str]]:
+    """Return PREFIXES split by family, keyed as nft names the families: {'ip': [...], 'ip6': [...]}.
+
+    A family without prefixes is left out, so an empty list gives an empty dict. The order within a
+    family is the order given.
+    """
+    families: dict[str, list[str]] = {}
+    for network in _prefixes(prefixes):
+        families.setdefault("ip" if network.version == 4 else "ip6", []).append(str(network))
+    return dict(sorted(families.items()))
+
+
+def address_in_prefixes(address, prefixes) -> bool:
+    """Return whether ADDRESS is in one of PREFIXES.
+
+    An IPv4-mapped IPv6 address (::ffff:192.0.2.1, as a dual-stack socket shows an IPv4 peer) is its
+    IPv4 address, which is what the firewall sees; a link-local address's zone (%eth0) is ignored.
+    """
+    if not isinstance(address, str):
+        raise AnsibleFilterError("the address must be a string such as 192.168.31.1, not %s %r" % (type(address).__name__, address))
+    try:
+        parsed = ipaddress.ip_address(address.strip().split("%", 1)[0])
+    except ValueError:
+        parsed = None
+    # Raised outside the except clause: ansible-core 2.19 appends a chained cause's text to a message.
+    if parsed is None:
+        raise AnsibleFilterError("%r is not an IPv4 or IPv6 address" % address)
+    if parsed.version == 6 and parsed.ipv4_mapped:
+        parsed = parsed.ipv4_mapped
+    return any(parsed in network for network in _prefixes(prefixes))
+
+
 class FilterModule:
-    """Tunnel address arithmetic."""
+    """Tunnel address arithmetic and firewall source prefixes."""
 
     def filters(self):
         return {
+            "address_in_prefixes": address_in_prefixes,
+            "prefixes_by_family": prefixes_by_family,
             "subnet_host": subnet_host,
             "subnet_interface_address": subnet_interface_address,
         }

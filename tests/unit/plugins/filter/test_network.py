@@ -8,13 +8,19 @@ import inspect
 import pathlib
 import re
 
-import jinja2
+import jinja2.nativetypes
 import pytest
 import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multisite.vpn.plugins.filter import network
-from ansible_collections.multisite.vpn.plugins.filter.network import FilterModule, subnet_host, subnet_interface_address
+from ansible_collections.multisite.vpn.plugins.filter.network import (
+    FilterModule,
+    address_in_prefixes,
+    prefixes_by_family,
+    subnet_host,
+    subnet_interface_address,
+)
 
 
 @pytest.mark.parametrize(
@@ -150,8 +156,96 @@ def test_errors(filter_function, subnet, index, message):
     assert error.value.__context__ is None
 
 
-def test_filter_module_exposes_both_filters():
+@pytest.mark.parametrize(
+    "prefixes, families",
+    [
+        pytest.param([], {}, id="empty-is-no-family"),
+        pytest.param(["192.168.31.0/24", "192.168.32.0/24"], {"ip": ["192.168.31.0/24", "192.168.32.0/24"]}, id="ipv4-only"),
+        pytest.param(["2001:db8:100:1::/64"], {"ip6": ["2001:db8:100:1::/64"]}, id="ipv6-only"),
+        pytest.param(
+            ["2001:db8:100:1::/64", "192.168.31.0/24", "fd00::/8", "10.0.0.0/8"],
+            {"ip": ["192.168.31.0/24", "10.0.0.0/8"], "ip6": ["2001:db8:100:1::/64", "fd00::/8"]},
+            id="mixed-keeps-order-within-family",
+        ),
+        pytest.param(["203.0.113.7", "2001:db8::7"], {"ip": ["203.0.113.7/32"], "ip6": ["2001:db8::7/128"]}, id="bare-address-is-one-host"),
+        pytest.param(["2001:DB8:0:0::/64"], {"ip6": ["2001:db8::/64"]}, id="ipv6-written-compressed-lower-case"),
+        pytest.param(("0.0.0.0/0", "::/0"), {"ip": ["0.0.0.0/0"], "ip6": ["::/0"]}, id="tuple-and-everything"),
+    ],
+)
+def test_prefixes_by_family(prefixes, families):
+    result = prefixes_by_family(prefixes)
+    assert result == families
+    assert list(result) == sorted(families)  # ip before ip6: the rendered rules do not reorder between runs
+
+
+@pytest.mark.parametrize(
+    "address, prefixes, inside",
+    [
+        pytest.param("192.168.31.1", ["192.168.31.0/24", "192.168.32.0/24"], True, id="ipv4-in-first"),
+        pytest.param("192.168.32.254", ["192.168.31.0/24", "192.168.32.0/24"], True, id="ipv4-in-second"),
+        pytest.param("192.168.33.1", ["192.168.31.0/24", "192.168.32.0/24"], False, id="ipv4-outside"),
+        pytest.param("203.0.113.7", ["203.0.113.7"], True, id="bare-address-prefix"),
+        pytest.param("2001:db8:100:1::10", ["192.168.31.0/24", "2001:db8:100::/48"], True, id="ipv6-in-mixed"),
+        pytest.param("2001:db8::1", ["192.168.31.0/24", "2001:db8:100::/48"], False, id="ipv6-outside"),
+        pytest.param("::ffff:192.168.31.1", ["192.168.31.0/24"], True, id="ipv4-mapped-is-ipv4"),
+        pytest.param("::ffff:192.168.31.1", ["::ffff:0:0/96"], False, id="ipv4-mapped-not-matched-as-ipv6"),
+        pytest.param("fe80::1%eth0", ["fe80::/10"], True, id="zone-ignored"),
+        pytest.param(" 192.168.31.1\n", ["192.168.31.0/24"], True, id="whitespace-from-a-command"),
+        pytest.param("192.168.31.1", [], False, id="empty-list-holds-nothing"),
+        pytest.param("0.0.0.0", ["::/0"], False, id="families-never-match-each-other"),
+    ],
+)
+def test_address_in_prefixes(address, prefixes, inside):
+    assert address_in_prefixes(address, prefixes) is inside
+
+
+@pytest.mark.parametrize(
+    "prefixes, message",
+    [
+        pytest.param("192.168.31.0/24", "the prefixes must be a list such as ['192.168.31.0/24'], not str '192.168.31.0/24'", id="string-not-list"),
+        pytest.param(None, "the prefixes must be a list such as ['192.168.31.0/24'], not NoneType None", id="none"),
+        pytest.param({"ip": "192.168.31.0/24"}, "the prefixes must be a list such as ['192.168.31.0/24'], not dict {'ip': '192.168.31.0/24'}", id="dict"),
+        pytest.param(["home-lan"], "'home-lan' is neither an address nor a prefix such as 192.168.1.0/24", id="name"),
+        pytest.param(["192.168.1.1/24"], "192.168.1.1/24 has host bits set; did you mean 192.168.1.0/24?", id="host-bits"),
+        pytest.param(["2001:db8::1/48"], "2001:db8::1/48 has host bits set; did you mean 2001:db8::/48?", id="ipv6-host-bits"),
+        pytest.param(["192.168.1.0/33"], "'192.168.1.0/33' is not a valid IPv4 subnet: '33' is not a valid netmask", id="prefix-too-long"),
+        pytest.param([24], "the subnet must be a string such as 192.168.31.0/24, not int 24", id="number"),
+    ],
+)
+@pytest.mark.parametrize(
+    "call",
+    [prefixes_by_family, lambda prefixes: address_in_prefixes("192.168.1.1", prefixes)],
+    ids=["prefixes_by_family", "address_in_prefixes"],
+)
+def test_prefix_errors(call, prefixes, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        call(prefixes)
+    assert error.value.message == message
+    assert error.value.__cause__ is None
+    assert error.value.__context__ is None
+
+
+@pytest.mark.parametrize(
+    "address, message",
+    [
+        pytest.param("none", "'none' is not an IPv4 or IPv6 address", id="word"),
+        pytest.param("192.168.31.1:22", "'192.168.31.1:22' is not an IPv4 or IPv6 address", id="with-port"),
+        pytest.param("192.168.31.0/24", "'192.168.31.0/24' is not an IPv4 or IPv6 address", id="prefix"),
+        pytest.param(None, "the address must be a string such as 192.168.31.1, not NoneType None", id="none"),
+    ],
+)
+def test_address_errors(address, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        address_in_prefixes(address, ["192.168.31.0/24"])
+    assert error.value.message == message
+    assert error.value.__cause__ is None
+    assert error.value.__context__ is None
+
+
+def test_filter_module_exposes_every_filter():
     assert FilterModule().filters() == {
+        "address_in_prefixes": network.address_in_prefixes,
+        "prefixes_by_family": network.prefixes_by_family,
         "subnet_host": network.subnet_host,
         "subnet_interface_address": network.subnet_interface_address,
     }
@@ -206,7 +300,8 @@ def documented_examples(name: str) -> list[tuple[str, str, str]]:
     ],
 )
 def test_documented_examples_give_the_documented_results(name, variable, template, expected):
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    # Native types, as ansible-core templates a value: a filter's list, dict or bool stays one.
+    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
     environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
     assert environment.from_string(template).render(EXAMPLE_VARIABLES) == expected
 
