@@ -217,3 +217,10 @@ def test_server_by_name():
     with pytest.raises(DnsError, match=r"^server: cannot look up 'no-such-host\.invalid'"):
         ensure({"server": "no-such-host.invalid", "zone": "example.test", "name": "www", "type": "A", "values": ["192.0.2.1"],
                 "ttl": 300, "state": "present"})
+
+
+def test_bad_values_are_found_before_the_server_is_asked_for_a_zone(server):
+    server.stop()  # a query would now time out: the message must be about the value instead
+    with pytest.raises(DnsError, match=r"^records\[1\]\.values\[0\]: 'nope' is not an IPv4 address"):
+        apply(server, zone=None, records=[{"name": "a.example.test.", "type": "A", "values": ["192.0.2.1"]},
+                                          {"name": "b.example.test.", "type": "A", "values": ["nope"]}])

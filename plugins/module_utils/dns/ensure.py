@@ -53,7 +53,7 @@ def ensure(params: dict, check_mode: bool = False, diff: bool = False, run_comma
         return source_addresses(spec["address_from"], spec["type"], run_command, timeout, prefix + "address_from")
 
     try:
-        desired = build_desired(specs, zone_of, addresses_of)
+        desired = build_desired(specs, zone, zone_of, addresses_of)
         provider.check(desired)
         changes = []
         for zone_apex in dict.fromkeys(item.zone for item in desired):

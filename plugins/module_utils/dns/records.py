@@ -356,12 +356,21 @@ def check_spec(prefix: str, spec: dict) -> None:
         canonical_ttl(spec["ttl"], prefix + "ttl")
 
 
-def build_desired(specs, zone_of, addresses_of, default_ttl: int = DEFAULT_TTL) -> list[Desired]:
+def build_desired(specs, given_zone: str | None, zone_of, addresses_of, default_ttl: int = DEFAULT_TTL) -> list[Desired]:
     """Desired record sets from checked SPECS.
 
-    ZONE_OF(prefix, spec) gives the zone of a spec (the given one, or the one the server says);
-    ADDRESSES_OF(prefix, spec) the values of a spec with address_from.
+    GIVEN_ZONE is the call's zone, or None when ZONE_OF(prefix, spec) asks the server for each name's
+    zone; ADDRESSES_OF(prefix, spec) gives the values of a spec with address_from. Every name and value
+    is checked (and every address read) before ZONE_OF is asked anything, so that a bad input never
+    costs a query to the server.
     """
+    values_of = {}
+    for prefix, spec in specs:
+        owner_name(spec["name"], given_zone, prefix + "name")
+        if spec["state"] == "present":
+            raw_values = addresses_of(prefix, spec) if spec.get("address_from") is not None else spec["values"]
+            values_of[prefix] = [canonical_value(spec["type"], value, given_zone, "%svalues[%d]" % (prefix, index))
+                                 for index, value in enumerate(raw_values)]
     desired, seen = [], {}
     for prefix, spec in specs:
         zone = zone_of(prefix, spec)
@@ -374,10 +383,8 @@ def build_desired(specs, zone_of, addresses_of, default_ttl: int = DEFAULT_TTL) 
         if spec["state"] == "absent":
             desired.append(Desired(prefix, zone, key, None))
             continue
-        raw_values = addresses_of(prefix, spec) if spec.get("address_from") is not None else spec["values"]
-        values = [canonical_value(spec["type"], value, zone, "%svalues[%d]" % (prefix, index)) for index, value in enumerate(raw_values)]
         ttl = canonical_ttl(spec["ttl"], prefix + "ttl") if spec.get("ttl") is not None else default_ttl
-        desired.append(Desired(prefix, zone, key, RecordSet(name, spec["type"], ttl, values)))
+        desired.append(Desired(prefix, zone, key, RecordSet(name, spec["type"], ttl, values_of[prefix])))
     check_cname_alone(desired)
     return desired
 

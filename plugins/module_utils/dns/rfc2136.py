@@ -91,6 +91,7 @@ class Rfc2136:
             algorithm = dns.tsig.HMAC_MD5 if key_algorithm == "hmac-md5" else key_algorithm
             self.key = dns.tsig.Key(self.key_name, key_secret.strip(), algorithm)
         self.address = None
+        self.checked_zones = set()
 
     def server_address(self) -> str:
         """The server's address, looked up once when it is given by name."""
@@ -157,9 +158,13 @@ class Rfc2136:
         return self.soa_owner(fqdn, field)
 
     def check_zone(self, zone: str) -> None:
+        """ZONE is a zone of this server (asked once per run)."""
+        if zone in self.checked_zones:
+            return
         apex = self.soa_owner(zone, "zone")
         if apex != zone:
             raise DnsError("zone: %s is not a zone on %s; the zone that holds it is %s" % (zone.rstrip("."), self.where(), apex.rstrip(".")))
+        self.checked_zones.add(zone)
 
     def check(self, desired) -> None:
         """Nothing beyond the common checks: any TTL of 1 to 2^31-1 is valid in RFC 2136."""

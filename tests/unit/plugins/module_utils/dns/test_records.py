@@ -156,7 +156,7 @@ def desired_of(items, zone=ZONE):
     specs = records.record_spec_list(params(records=items))
     for prefix, spec in specs:
         records.check_spec(prefix, spec)
-    return records.build_desired(specs, lambda prefix, spec: zone, lambda prefix, spec: ["192.0.2.99"])
+    return records.build_desired(specs, zone, lambda prefix, spec: zone, lambda prefix, spec: ["192.0.2.99"])
 
 
 @pytest.mark.parametrize(
