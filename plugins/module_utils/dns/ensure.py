@@ -129,5 +129,5 @@ def verify_applied(provider, zone: str, pending) -> None:
         now = served.get(change.key)
         if now != change.after:
             shown = "nothing" if now is None else "TTL %d, values %s" % (now.ttl, ", ".join(now.values))
-            raise DnsError("%s: %s accepted the change of %s %s but now serves %s" % (
-                "zone", provider.name, change.key[0].rstrip("."), change.key[1], shown))
+            raise DnsError("zone: %s accepted the change of %s %s but now serves %s"
+                           % (provider.name, change.key[0].rstrip("."), change.key[1], shown))

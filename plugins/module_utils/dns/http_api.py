@@ -28,12 +28,7 @@ MAX_BODY = 16 * 1024 * 1024
 
 
 class HttpError(Exception):
-    """A failed HTTP exchange; STATUS is the HTTP status, or None when no answer came."""
-
-    def __init__(self, message: str, status: int | None = None, data=None):
-        super().__init__(message)
-        self.status = status
-        self.data = data
+    """A failed HTTP exchange, or a URL that cannot be used; the message says which."""
 
 
 def parse_url(url, field: str = "url") -> tuple[str, str, int | None, str]:
@@ -104,7 +99,7 @@ class Connection:
             raise
         if len(data) > limit:
             self.close()
-            raise HttpError("the answer of %s %s is larger than %d bytes" % (method, self.origin + path, limit), response.status)
+            raise HttpError("the answer of %s %s is larger than %d bytes" % (method, self.origin + path, limit))
         if response.will_close:
             self.close()
         return response.status, {name.lower(): value for name, value in response.getheaders()}, data
@@ -125,7 +120,7 @@ def get_text(url, headers: dict, timeout: float, limit: int) -> str:
     finally:
         connection.close()
     if status != 200:
-        raise HttpError("%s answered HTTP %d" % (url, status), status)
+        raise HttpError("%s answered HTTP %d" % (url, status))
     return data.decode("utf-8", "replace")
 
 
@@ -145,12 +140,11 @@ class JsonApi:
     PROVIDER names the provider in messages. SLEEP is time.sleep, replaceable in tests.
     """
 
-    def __init__(self, provider: str, base_url: str, authorization: str, timeout: float, sleep=time.sleep, field: str = "api_url"):
+    def __init__(self, provider: str, base_url: str, authorization: str, timeout: float, sleep=time.sleep):
         self.provider = provider
-        self.connection = Connection(base_url, timeout, field)
+        self.connection = Connection(base_url, timeout, "api_url")
         self.headers = {"Authorization": authorization, "Accept": "application/json", "User-Agent": "multisite.vpn dns_record"}
         self.sleep = sleep
-        self.calls = 0
 
     def close(self) -> None:
         self.connection.close()
@@ -172,7 +166,6 @@ class JsonApi:
             attempt += 1
             last = attempt == ATTEMPTS
             try:
-                self.calls += 1
                 status, answer_headers, data = self.connection.exchange(method, target, headers, payload, MAX_BODY)
             except (OSError, http.client.HTTPException) as err:
                 # A write that may have reached the provider is not sent twice.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.multisite.vpn.plugins.module_utils.dns.http_api import JsonApi
 from ansible_collections.multisite.vpn.plugins.module_utils.dns.records import TYPES, DnsError, RecordSet
-from ansible_collections.multisite.vpn.plugins.module_utils.dns.rfc2136 import DEFAULT_ALGORITHM, Rfc2136
+from ansible_collections.multisite.vpn.plugins.module_utils.dns.rfc2136 import Rfc2136
 
 PROVIDERS = ("rfc2136", "cloudflare", "desec", "vultr")
 # Where each HTTP provider reads its token when api_token is not given: the names their own tools use.
@@ -28,9 +28,8 @@ def make_provider(params: dict, environ, timeout: float, sleep):
         if params.get("api_token") or params.get("api_url"):
             raise DnsError("api_token, api_url: the rfc2136 provider signs updates with key_name and key_secret; "
                            "api_token and api_url are for cloudflare, desec and vultr")
-        port = params.get("port")
-        return Rfc2136(params.get("server"), 53 if port is None else port, params.get("key_name"), params.get("key_secret"),
-                       params.get("key_algorithm") or DEFAULT_ALGORITHM, timeout)
+        return Rfc2136(params.get("server"), params.get("port"), params.get("key_name"), params.get("key_secret"),
+                       params.get("key_algorithm"), timeout)
     given = [option for option in RFC2136_OPTIONS if params.get(option)]
     if given:
         raise DnsError("%s: only the rfc2136 provider takes these; %s is reached with api_token" % (", ".join(given), provider))

@@ -255,13 +255,12 @@ def canonical_value(rtype: str, value, zone: str | None, field: str) -> str:
 def value_from_text(rtype: str, text: str, field: str = "value") -> str:
     """A value as a server or an API shows it (zone file form; a CNAME with or without its final dot),
     in canonical form. DnsError for a type this module does not manage."""
-    if rtype in ADDRESS_TYPES:
-        return canonical_address(rtype, text, field)
+    if rtype not in TYPES:
+        raise DnsError("%s: type %s is not managed" % (field, rtype))
     if rtype == "CNAME":
+        # Whatever a server shows is a full name, dot or no dot.
         return ascii_name(text.strip().rstrip("."), field) + "."
-    if rtype == "TXT":
-        return parse_txt(text)
-    raise DnsError("%s: type %s is not managed" % (field, rtype))
+    return canonical_value(rtype, text, None, field)
 
 
 def value_to_text(rtype: str, value: str, final_dot: bool = True, split_txt: bool = True) -> str:
@@ -284,9 +283,9 @@ def canonical_address(rtype: str, value, field: str) -> str:
     raise DnsError("%s: %r is not an IPv%d address, which a record of type %s needs" % (field, value, version, rtype))
 
 
-def canonical_ttl(ttl, field: str, minimum: int = TTL_MIN, maximum: int = TTL_MAX, why: str = "") -> int:
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or not minimum <= ttl <= maximum:
-        raise DnsError("%s: %r is not a TTL between %d and %d seconds%s" % (field, ttl, minimum, maximum, why))
+def canonical_ttl(ttl, field: str) -> int:
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not TTL_MIN <= ttl <= TTL_MAX:
+        raise DnsError("%s: %r is not a TTL between %d and %d seconds" % (field, ttl, TTL_MIN, TTL_MAX))
     return ttl
 
 

@@ -36,6 +36,7 @@ else:
 # old name, HMAC-MD5.SIG-ALG.REG.INT).
 ALGORITHMS = ("hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512")
 DEFAULT_ALGORITHM = "hmac-sha256"
+DEFAULT_PORT = 53
 # Larger UPDATE messages go over TCP at once: UDP beyond this size risks fragments being dropped.
 MAX_UDP_UPDATE = 1232
 
@@ -70,12 +71,14 @@ class Rfc2136:
 
     name = "rfc2136"
 
-    def __init__(self, server, port: int, key_name, key_secret, key_algorithm: str, timeout: float):
+    def __init__(self, server, port, key_name, key_secret, key_algorithm, timeout: float):
+        """PORT and KEY_ALGORITHM None take their defaults (53, hmac-sha256)."""
         if not HAS_DNSPYTHON:
             raise DnsError("provider: rfc2136 needs the Python library dnspython on the host that runs it "
                            "(Debian: apt install python3-dnspython; pip: dnspython)")
         if not isinstance(server, str) or not server.strip():
             raise DnsError("server: give the address or name of the DNS server that takes the updates")
+        port = DEFAULT_PORT if port is None else port
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             raise DnsError("port: %r is not a port number (1-65535)" % (port,))
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -87,9 +90,9 @@ class Rfc2136:
         self.timeout = float(timeout)
         self.key = None
         if key_name:
-            self.key_name = key_name.rstrip(".") + "."
+            self.key_name = key_name.rstrip(".")  # as messages show it
             algorithm = dns.tsig.HMAC_MD5 if key_algorithm == "hmac-md5" else key_algorithm
-            self.key = dns.tsig.Key(self.key_name, key_secret.strip(), algorithm)
+            self.key = dns.tsig.Key(self.key_name + ".", key_secret.strip(), algorithm)
         self.address = None
         self.checked_zones = set()
 
@@ -119,19 +122,17 @@ class Rfc2136:
             raise DnsError("server: no answer from %s within %g s" % (self.where(), self.timeout)) from None
         except dns.tsig.PeerBadKey:
             raise DnsError("key_name: %s does not know the key %r, or does not allow it here (TSIG BADKEY): check key_name, "
-                           "key_algorithm and the server's policy for this key" % (self.where(), self.key_name.rstrip("."))) from None
+                           "key_algorithm and the server's policy for this key" % (self.where(), self.key_name)) from None
         except dns.tsig.PeerBadSignature:
             raise DnsError("key_secret: %s says the signature with key %r is wrong (TSIG BADSIG): check key_secret and key_algorithm"
-                           % (self.where(), self.key_name.rstrip("."))) from None
+                           % (self.where(), self.key_name)) from None
         except dns.tsig.PeerBadTime:
             raise DnsError("server: %s says this host's clock is off (TSIG BADTIME): set the time (NTP)" % self.where()) from None
-        except dns.exception.FormError as err:
-            if self.key is not None and "TSIG" in str(err):
+        except (dns.exception.DNSException, ValueError) as err:
+            if isinstance(err, dns.exception.FormError) and self.key is not None and "TSIG" in str(err):
                 # Knot 3.3 and later answer a refused key unsigned; dnspython 2.9 will not read such an answer.
                 raise DnsError("key_name: %s refused the key %r without signing its answer: the server does not know the key, "
-                               "or does not let it change these names or types" % (self.where(), self.key_name.rstrip("."))) from None
-            raise DnsError("server: %s sent an answer that cannot be read: %s" % (self.where(), err)) from None
-        except (dns.exception.DNSException, ValueError) as err:
+                               "or does not let it change these names or types" % (self.where(), self.key_name)) from None
             raise DnsError("server: %s sent an answer that cannot be read: %s" % (self.where(), err)) from None
         except OSError as err:
             raise DnsError("server: cannot reach %s: %s" % (self.where(), err.strerror or err)) from None
@@ -212,7 +213,7 @@ class Rfc2136:
             return
         names = ", ".join(sorted({change.key[0].rstrip(".") for change in changes}))
         if rcode in (dns.rcode.NOTAUTH, dns.rcode.REFUSED):
-            who = "the key %r" % self.key_name.rstrip(".") if self.key else "an unsigned update (no key_name)"
+            who = "the key %r" % self.key_name if self.key else "an unsigned update (no key_name)"
             raise DnsError("key_name: %s refused the update of %s for %s (%s): the server's policy does not allow it to change "
                            "these names or types" % (self.where(), names, who, rcode_text(rcode)))
         raise DnsError("server: %s refused the update of %s (%s)" % (self.where(), names, rcode_text(rcode)))
