@@ -27,9 +27,9 @@ from netmiko import ConnectHandler
 
 from ansible_collections.multisite.vpn.plugins.module_utils.ix_push_arguments import TRANSPORTS
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import push
-from ansible_collections.multisite.vpn.tests.ix_emulator import Device
-from ansible_collections.multisite.vpn.tests.ix_emulator.server import LOOPBACK, serve
-from ansible_collections.multisite.vpn.tests.unit.ix_emulator.seed_004 import TOKYO
+from ansible_collections.multisite.vpn.ix_emulator import Device
+from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
+from ansible_collections.multisite.vpn.tests.data.ix import TOKYO
 
 PASSWORD = "bench-password"
 MANAGEMENT = f"username admin password plain {PASSWORD} administrator\n"

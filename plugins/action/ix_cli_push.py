@@ -8,7 +8,7 @@ import os
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import IxConfigError
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import IxConfigError
 from ansible_collections.multisite.vpn.plugins.module_utils.ix_push_arguments import ARGUMENT_SPEC, TRANSPORTS
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import IxPushError, push
 

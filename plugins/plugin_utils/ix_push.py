@@ -16,7 +16,7 @@ import re
 import socket
 import time
 
-from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import (
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import (
     Entry,
     access_list,
     compute_commands,

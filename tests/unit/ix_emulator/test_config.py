@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from ansible_collections.multisite.vpn.tests.ix_emulator import ConfigError, ConfigTree, Device, secret_digest
-from ansible_collections.multisite.vpn.tests.unit.ix_emulator.seed_004 import EXPECTED_TOKYO_BODY, KAGAWA, SECRETS, TOKYO
+from ansible_collections.multisite.vpn.ix_emulator import ConfigError, ConfigTree, Device, secret_digest
+from ansible_collections.multisite.vpn.tests.data.ix import EXPECTED_TOKYO_BODY, KAGAWA, SECRETS, TOKYO
 
 SEEDS = {"tokyo": TOKYO, "kagawa": KAGAWA}
 FROZEN = datetime.datetime(2024, 5, 26, 16, 8, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.multisite.vpn.tests.ix_emulator import grammar
-from ansible_collections.multisite.vpn.tests.ix_emulator.grammar import Match, Rejection, Rule
+from ansible_collections.multisite.vpn.ix_emulator import grammar
+from ansible_collections.multisite.vpn.ix_emulator.grammar import Match, Rejection, Rule
 
 ROUTE = (Rule("ip route {default|<ipv4-prefix>} {<interface>|<ipv4>} [distance <1-255>]"),)
 USER = (Rule("username <name> password {plain <secret>|hash <hash>} [administrator]"),)

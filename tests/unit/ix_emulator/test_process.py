@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import stat
 
-from ansible_collections.multisite.vpn.tests.ix_emulator.__main__ import boot, parse_arguments
-from ansible_collections.multisite.vpn.tests.unit.ix_emulator.seed_004 import SECRETS, TOKYO
+from ansible_collections.multisite.vpn.ix_emulator.__main__ import boot, parse_arguments
+from ansible_collections.multisite.vpn.tests.data.ix import SECRETS, TOKYO
 
 
 def arguments(tmp_path, *extra):

@@ -8,9 +8,9 @@ import datetime
 
 import pytest
 
-from ansible_collections.multisite.vpn.tests.ix_emulator import Device
-from ansible_collections.multisite.vpn.tests.ix_emulator.session import MORE, MORE_ERASE
-from ansible_collections.multisite.vpn.tests.unit.ix_emulator.seed_004 import SECRETS, TOKYO
+from ansible_collections.multisite.vpn.ix_emulator import Device
+from ansible_collections.multisite.vpn.ix_emulator.session import MORE, MORE_ERASE
+from ansible_collections.multisite.vpn.tests.data.ix import SECRETS, TOKYO
 
 FROZEN = datetime.datetime(2024, 5, 26, 16, 8, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
 ENTER = "Enter configuration commands, one per line. End with CNTL/Z.\r\n"

@@ -16,11 +16,11 @@ from netmiko import ConnectHandler
 from paramiko.ssh_exception import IncompatiblePeer
 from netmiko.exceptions import NetmikoAuthenticationException
 
-from ansible_collections.multisite.vpn.tests.ix_emulator import Device
-from ansible_collections.multisite.vpn.tests.ix_emulator.server import LOOPBACK, serve
-from ansible_collections.multisite.vpn.tests.ix_emulator.session import MORE
-from ansible_collections.multisite.vpn.tests.ix_emulator.ssh import generate_host_key
-from ansible_collections.multisite.vpn.tests.ix_emulator.telnet import DO, ECHO, IAC, NAWS, SB, SE, SGA, WILL
+from ansible_collections.multisite.vpn.ix_emulator import Device
+from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
+from ansible_collections.multisite.vpn.ix_emulator.session import MORE
+from ansible_collections.multisite.vpn.ix_emulator.ssh import generate_host_key
+from ansible_collections.multisite.vpn.ix_emulator.telnet import DO, ECHO, IAC, NAWS, SB, SE, SGA, WILL
 
 # The emulator's key exchange is finite-field DH, as the router's; cryptography warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
@@ -304,7 +304,7 @@ def test_ssh_exit_closes_the_channel_without_exit_status(device, ports):
 def test_module_runs_as_a_process(tmp_path):
     running_config = tmp_path / "running-config"
     running_config.write_text(CONFIG, encoding="utf-8")
-    command = [sys.executable, "-m", "ansible_collections.multisite.vpn.tests.ix_emulator", "--running-config", str(running_config),
+    command = [sys.executable, "-m", "ansible_collections.multisite.vpn.ix_emulator", "--running-config", str(running_config),
                "--ssh-port", "0", "--telnet-port", "0", "--listen", LOOPBACK]
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHONWARNINGS="ignore")
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment) as process:

@@ -11,8 +11,8 @@ import jinja2
 import pytest
 
 from ansible_collections.multisite.vpn.plugins.filter.network import FilterModule
-from ansible_collections.multisite.vpn.tests.ix_emulator import ConfigTree
-from ansible_collections.multisite.vpn.tests.unit.ix_emulator import seed_004
+from ansible_collections.multisite.vpn.ix_emulator import ConfigTree
+from ansible_collections.multisite.vpn.tests.data import ix as seed_004
 
 TEMPLATE = pathlib.Path(__file__).parents[3] / "roles" / "ix" / "templates" / "ix2215.cfg.j2"
 SHARED_PSK = "one-psk-for-both-ids"

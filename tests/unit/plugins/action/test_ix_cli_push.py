@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from ansible_collections.multisite.vpn.tests.ix_emulator import Device
-from ansible_collections.multisite.vpn.tests.ix_emulator.server import LOOPBACK, serve
-from ansible_collections.multisite.vpn.tests.ix_emulator.ssh import generate_host_key
+from ansible_collections.multisite.vpn.ix_emulator import Device
+from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
+from ansible_collections.multisite.vpn.ix_emulator.ssh import generate_host_key
 
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 

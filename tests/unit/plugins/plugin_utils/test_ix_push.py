@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import parse_config
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import parse_config
 from ansible_collections.multisite.vpn.plugins.plugin_utils import ix_push
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import (
     IxPushError,
@@ -21,10 +21,10 @@ from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import (
     undo_commands,
     write_backup,
 )
-from ansible_collections.multisite.vpn.tests.ix_emulator import Device
-from ansible_collections.multisite.vpn.tests.ix_emulator.server import LOOPBACK, serve
-from ansible_collections.multisite.vpn.tests.ix_emulator.ssh import generate_host_key
-from ansible_collections.multisite.vpn.tests.unit.ix_emulator.seed_004 import TOKYO
+from ansible_collections.multisite.vpn.ix_emulator import Device
+from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
+from ansible_collections.multisite.vpn.ix_emulator.ssh import generate_host_key
+from ansible_collections.multisite.vpn.tests.data.ix import TOKYO
 
 # The emulator's key exchange is finite-field DH, as the router's; cryptography warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")

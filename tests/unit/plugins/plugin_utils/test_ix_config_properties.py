@@ -9,8 +9,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import compute_commands, parse_config
-from ansible_collections.multisite.vpn.tests.ix_emulator import Device
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import compute_commands, parse_config
+from ansible_collections.multisite.vpn.ix_emulator import Device
 
 ROUTES = st.lists(st.integers(0, 20).map("ip route 10.{}.0.0/16 Null0.0".format), max_size=4, unique=True)
 ACCESS_LIST = st.lists(

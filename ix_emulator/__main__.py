@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the emulated router as a process until SIGINT or SIGTERM.
 
-    python -m ansible_collections.multisite.vpn.tests.ix_emulator --running-config FILE \\
+    python -m ansible_collections.multisite.vpn.ix_emulator --running-config FILE \\
         [--startup-config FILE] --ssh-port N --telnet-port N [--host-key FILE] [--listen ADDR]
 
 Port 0 picks a free port; the ports in use are printed as `ssh N telnet N` once both services listen.

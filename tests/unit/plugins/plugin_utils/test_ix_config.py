@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import (
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import (
     Entry,
     IxConfigError,
     compute_commands,
@@ -16,8 +16,8 @@ from ansible_collections.multisite.vpn.plugins.module_utils.ix_config import (
     redact,
     secret_identity,
 )
-from ansible_collections.multisite.vpn.tests.ix_emulator import Device
-from ansible_collections.multisite.vpn.tests.unit.ix_emulator.seed_004 import KAGAWA, MANAGEMENT, TOKYO
+from ansible_collections.multisite.vpn.ix_emulator import Device
+from ansible_collections.multisite.vpn.tests.data.ix import KAGAWA, MANAGEMENT, TOKYO
 
 RUNNING = (
     "! NEC Portable Internetwork Core Operating System Software\r\n"
