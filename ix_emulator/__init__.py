@@ -8,12 +8,17 @@ Typical use::
     session = device.open_session()
     output = session.banner()
     output = session.feed("configure")
+
+Over the network (asyncssh), for pytest: server.serve(device, pacing=Pacing(echo_to_prompt=0.04)); a test of a client's
+error handling arranges faults with device.inject_fault(after_config_lines, "hang-up" | "reload" | "takeover") and
+answers with device.inject_answer(line, "% ...", applied).
 """
 
 from __future__ import annotations
 
 from .config import ConfigError, ConfigTree, secret_digest
-from .device import Device
+from .device import FAULTS, Device
 from .session import Session
+from .terminal import Pacing
 
-__all__ = ["ConfigError", "ConfigTree", "Device", "Session", "secret_digest"]
+__all__ = ["FAULTS", "ConfigError", "ConfigTree", "Device", "Pacing", "Session", "secret_digest"]

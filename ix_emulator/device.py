@@ -1,9 +1,11 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One emulated IX2215: running and startup configuration, the configuration-session lock, reload."""
+"""One emulated IX2215: running and startup configuration, the configuration-session lock, reload, logins, and the
+faults and answers a test injects to see how a client copes with a router that misbehaves."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hmac
 from typing import Callable
@@ -19,6 +21,25 @@ RUNNING_CONFIG_HEADER = (
     "! IX Series IX2215 (magellan-sec) Software, Version 10.7.18, RELEASE SOFTWARE",
     "! Compiled Nov 20-Mon-2023 14:53:19 JST #2 by sw-build, coregen-10.7(18)",
 )
+
+
+# Faults Device.inject_fault can arrange, each after the N-th configuration line (see terminal.Terminal):
+# the connection that typed it is closed before its prompt; the router reloads; another administrator takes
+# configuration mode over with `svintr-config`.
+HANG_UP = "hang-up"
+RELOAD = "reload"
+TAKEOVER = "takeover"
+FAULTS = (HANG_UP, RELOAD, TAKEOVER)
+TAKEOVER_COMMAND = "svintr-config"
+
+
+@dataclasses.dataclass(frozen=True)
+class InjectedAnswer:
+    """What the router answers, once, to one line typed in a configuration mode."""
+
+    line: str
+    message: str
+    applied: bool
 
 
 def current_time_line(moment: datetime.datetime) -> str:
@@ -39,11 +60,22 @@ class Device:
         self._clock = clock or (lambda: datetime.datetime.now(JST))
         self._last_time: datetime.datetime | None = None
         self._sessions: list[Session] = []
+        # Logins outside the configuration (username -> digest of the password), e.g. the rehearsal's.
+        self._extra_logins: dict[str, str] = {}
+        # Configuration lines typed in all sessions so far; the faults wait for a count, the answers for a line.
+        self.configuration_lines_typed = 0
+        self._faults: list[tuple[int, str]] = []
+        self._answers: list[InjectedAnswer] = []
 
     @classmethod
-    def from_running_config(cls, text: str, clock=None) -> Device:
-        """A router booted from text: running and startup configuration both hold it."""
-        return cls(ConfigTree.parse(text), clock=clock)
+    def from_running_config(cls, text: str, clock=None, carry_unknown: bool = False) -> Device:
+        """A router booted from text: running and startup configuration both hold it.
+
+        carry_unknown keeps lines the emulator does not know as they are instead of refusing the text.
+        """
+        # Passed only when asked, so this works with a ConfigTree.parse that predates carry_unknown.
+        options = {"carry_unknown": True} if carry_unknown else {}
+        return cls(ConfigTree.parse(text, **options), clock=clock)
 
     @property
     def hostname(self) -> str:
@@ -54,12 +86,23 @@ class Device:
 
         Only the digest of a password is kept, so the check compares digests: a `password hash H` line loaded
         from text accepts a login only when H was made by secret_digest (a real router's hash never matches).
+        A login added with add_login is accepted too.
         """
+        extra = self._extra_logins.get(username)
+        if extra is not None and hmac.compare_digest(extra, secret_digest(password)):
+            return True
         for line in self.running.lines:
             tokens = line.text.split()
-            if tokens[:1] == ["username"] and tokens[1] == username and tokens[2:4] == ["password", "hash"]:
+            if tokens[:2] == ["username", username] and tokens[2:4] == ["password", "hash"] and len(tokens) > 4:
                 return hmac.compare_digest(tokens[4], secret_digest(password))
         return False
+
+    def add_login(self, username: str, password: str) -> None:
+        """Let username log in with password as an administrator, outside the configuration: it is not listed,
+        saved or lost on reload. A copy of a real router's configuration has only hashes nobody can log in with."""
+        if not username or not password:
+            raise ValueError("a login needs a username and a password")
+        self._extra_logins[username] = secret_digest(password)
 
     @property
     def sessions(self) -> tuple[Session, ...]:
@@ -119,3 +162,46 @@ class Device:
         for session in self.sessions:
             session.close()
         self.configuration_owner = None
+
+    def inject_fault(self, after_config_lines: int, fault: str) -> None:
+        """Arrange fault (one of FAULTS) right after the after_config_lines-th configuration line from now.
+
+        Configuration lines are counted over every session of the device (see terminal.is_configuration_line);
+        the fault fires once. hang-up: the connection that typed the line is closed before its prompt is sent.
+        reload: running configuration back to startup, every session disconnected. takeover: another
+        administrator's session takes configuration mode with `svintr-config`; the typing session is back in
+        operation mode and its prompt says so.
+        """
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {', '.join(FAULTS)}")
+        if after_config_lines < 1:
+            raise ValueError("after_config_lines counts lines from now: 1 or more")
+        self._faults.append((self.configuration_lines_typed + after_config_lines, fault))
+
+    def inject_answer(self, line: str, message: str, applied: bool) -> None:
+        """When exactly line (spacing aside) is next typed in a configuration mode, answer message (e.g.
+        `% Invalid input`) before the prompt, after applying the line (applied) or instead of it. Once."""
+        self._answers.append(InjectedAnswer(" ".join(line.split()), message, applied))
+
+    def take_answer(self, line: str) -> InjectedAnswer | None:
+        """The injected answer for a line just typed in a configuration mode, used up; None when there is none."""
+        typed = " ".join(line.split())
+        for answer in self._answers:
+            if answer.line == typed:
+                self._answers.remove(answer)
+                return answer
+        return None
+
+    def count_configuration_line(self) -> tuple[str, ...]:
+        """Count one configuration line typed; the faults due after it, in the order they were injected."""
+        self.configuration_lines_typed += 1
+        due = tuple(fault for count, fault in self._faults if count == self.configuration_lines_typed)
+        self._faults = [(count, fault) for count, fault in self._faults if count > self.configuration_lines_typed]
+        return due
+
+    def take_over_configuration(self) -> Session:
+        """Another administrator logs in and takes configuration mode over, as `svintr-config` does on a second
+        login; the session that held it drops back to operation mode. Returns the other administrator's session."""
+        intruder = self.open_session()
+        intruder.feed(TAKEOVER_COMMAND)
+        return intruder

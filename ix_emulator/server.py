@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
+import time
 from typing import Iterator, NamedTuple
 
 import asyncssh
@@ -23,6 +25,7 @@ import asyncssh
 from .device import Device
 from .ssh import SSHServer, generate_host_key
 from .telnet import TelnetServer
+from .terminal import NO_PACING, Pacing
 
 LOOPBACK = "127.0.0.1"
 # Generous bounds: starting includes nothing slow once the host key exists.
@@ -35,16 +38,50 @@ class Ports(NamedTuple):
     telnet: int
 
 
+class ListenError(OSError):
+    """A service could not listen (port in use, no permission, no such address); the message says which."""
+
+
 class EmulatorServers:
     """Both services of one Device."""
 
-    def __init__(self, device: Device, host_key: asyncssh.SSHKey) -> None:
+    def __init__(self, device: Device, host_key: asyncssh.SSHKey, pacing: Pacing = NO_PACING) -> None:
         self.device = device
-        self.ssh = SSHServer(device, host_key)
-        self.telnet = TelnetServer(device)
+        self.ssh = SSHServer(device, host_key, pacing)
+        self.telnet = TelnetServer(device, pacing)
 
     async def start(self, host: str, ssh_port: int, telnet_port: int) -> Ports:
-        return Ports(ssh=await self.ssh.start(host, ssh_port), telnet=await self.telnet.start(host, telnet_port))
+        """Listen for SSH, then telnet; raises ListenError (with SSH stopped again) when either cannot listen."""
+        ssh = await self._listen("SSH", self.ssh, host, ssh_port)
+        try:
+            telnet = await self._listen("telnet", self.telnet, host, telnet_port)
+        except ListenError:
+            await self.ssh.stop()
+            raise
+        return Ports(ssh=ssh, telnet=telnet)
+
+    @staticmethod
+    async def _listen(name: str, service, host: str, port: int) -> int:
+        try:
+            return await service.start(host, port)
+        except OSError as error:
+            # asyncio's own message repeats the address; the system's words for the errno are enough (a failed name
+            # lookup has a negative errno and its own words).
+            reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
+            failure = ListenError(f"cannot listen for {name} on {host} port {port}: {reason}")
+            failure.errno = error.errno
+            raise failure from error
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now on both services, logged in or not."""
+        return len(self.ssh.connections) + len(self.telnet.connections)
+
+    def idle_for(self) -> float:
+        """Seconds since the last connection closed (or since the services were made); 0 while one is open."""
+        if self.open_connections:
+            return 0.0
+        return time.monotonic() - max(self.ssh.connections.changed_at, self.telnet.connections.changed_at)
 
     async def stop(self) -> None:
         await self.ssh.stop()
@@ -58,13 +95,15 @@ def serve(
     telnet_port: int = 0,
     host: str = LOOPBACK,
     host_key: asyncssh.SSHKey | None = None,
+    pacing: Pacing = NO_PACING,
 ) -> Iterator[Ports]:
     """Serve device over SSH and telnet from a background thread with its own event loop; yields the ports.
 
     Port 0 picks a free port. Without host_key a new RSA key is generated (pass one to save the time).
+    pacing delays and fragments the router's answers (see terminal.Pacing); the default answers at once.
     On exit both listeners and every open connection are closed and the thread is joined.
     """
-    servers = EmulatorServers(device, host_key if host_key is not None else generate_host_key())
+    servers = EmulatorServers(device, host_key if host_key is not None else generate_host_key(), pacing)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="ix-emulator", daemon=True)
     thread.start()

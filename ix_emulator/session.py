@@ -1,11 +1,14 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One CLI session on an emulated IX2215, driven line by line as a terminal server would drive it.
+"""One CLI session on an emulated IX router, driven line by line as a terminal server would drive it.
 
 The caller echoes what the user types (and the line end); feed() returns everything the router prints
 after that: messages, then the next prompt, or `--More--` when a page is full, or the reload question.
 While waiting_for_key is true the next feed() takes one keystroke: space (next page), Enter (one line)
 or q (stop). Lines end with CRLF.
+
+Modes nest as blocks do: a block header typed in a sub-mode enters a deeper sub-mode (`router bgp 65001`,
+then `address-family ipv4 unicast`); `exit` goes up one level, `configure` back to global configuration mode.
 """
 
 from __future__ import annotations
@@ -81,6 +84,11 @@ class Session:
         return "".join(line + NEWLINE for line in BANNER) + self.prompt()
 
     def prompt(self) -> str:
+        """`Router# `, `Router(config)# `, or the current block's label: `Router(config-Tunnel0.0)# `.
+
+        A nested block's prompt carries its own label only (`Router(config-bgp-af-ipv4)# `), a guess: no
+        transcript of a nested IX sub-mode was found.
+        """
         hostname = self.device.hostname
         if self.mode == OPERATION:
             return f"{hostname}# "
@@ -120,6 +128,7 @@ class Session:
         self.mode, self.block = OPERATION, None
 
     def _execute(self, tokens: tuple[str, ...]) -> str:
+        """Run one typed line: a command, a configuration line, or a `no` line (which may name a carried line)."""
         result = grammar.resolve(grammar.rules_for(self.mode), tokens)
         if isinstance(result, Rejection) and tokens[0] == "no" and self.mode != OPERATION:
             result = self.device.running.negate(self.mode, self.block, tokens[1:])
@@ -131,7 +140,7 @@ class Session:
             return self._commands[result.rule.command](result)
         entered = self.device.running.apply(result, self.block)
         if entered is not None:
-            self.mode, self.block = entered.submode, entered
+            self._enter(entered)
         return self.prompt()
 
     def _respond(self, lines) -> str:
@@ -183,8 +192,12 @@ class Session:
             self.device.release_configuration(self)
             self.mode = OPERATION
         else:
-            self.mode, self.block = CONFIG, None
+            self._enter(self.block.parent)
         return self.prompt()
+
+    def _enter(self, block) -> None:
+        """Make block (None: global configuration mode) the current mode."""
+        self.mode, self.block = (block.submode, block) if block is not None else (CONFIG, None)
 
     def _write_memory(self, match: Match) -> str:
         self.device.save()

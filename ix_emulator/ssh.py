@@ -4,8 +4,9 @@
 
 Host key `ssh-rsa` only (an RSA key would otherwise also be offered as rsa-sha2-256/512), key exchange
 diffie-hellman-group-exchange-sha256, ciphers aes128/192/256-ctr, MACs hmac-sha2-256/512, no compression.
-Users log in with a password checked against the `username` lines; a shell on a PTY is driven by a Terminal
-(no exec, no subsystems, no forwarding). When the CLI session ends the channel is closed without an exit status.
+Users log in with a password checked against the `username` lines (and Device.add_login's); a shell on a PTY is
+driven by a Terminal (no exec, no subsystems, no forwarding). When the CLI session ends the channel is closed without
+an exit status; the `hang-up` fault (Device.inject_fault) closes the whole connection instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncssh
 
 from .device import Device
-from .terminal import Terminal
+from .terminal import NO_PACING, ConnectionSet, Pacing, Terminal
 
 HOST_KEY_ALGORITHMS = (b"ssh-rsa",)
 KEX_ALGORITHMS = ("diffie-hellman-group-exchange-sha256",)
@@ -46,8 +47,9 @@ def ssh_rsa_only(host_key: asyncssh.SSHKey) -> asyncssh.SSHKeyPair:
 class ShellSession(asyncssh.SSHServerSession):
     """One SSH session channel: a PTY shell whose bytes go through a Terminal."""
 
-    def __init__(self, device: Device) -> None:
+    def __init__(self, device: Device, pacing: Pacing = NO_PACING) -> None:
         self.device = device
+        self.pacing = pacing
         self.terminal: Terminal | None = None
         self._channel: asyncssh.SSHServerChannel | None = None
 
@@ -62,11 +64,15 @@ class ShellSession(asyncssh.SSHServerSession):
 
     def session_started(self) -> None:
         # The router sends no exit status: closing the channel is all it does (asyncssh only sends one on exit()).
-        self.terminal = Terminal(self.device, self._channel.write, self._channel.close, login=False)
+        self.terminal = Terminal(self.device, self._channel.write, self._channel.close, login=False, pacing=self.pacing, drop=self._drop)
         self.terminal.start()
 
     def data_received(self, data: bytes, datatype) -> None:
         self.terminal.receive(data)
+
+    def _drop(self) -> None:
+        """Cut the whole SSH connection, not only this channel (the `hang-up` fault)."""
+        self._channel.get_connection().close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.terminal is not None:
@@ -76,8 +82,9 @@ class ShellSession(asyncssh.SSHServerSession):
 class PasswordServer(asyncssh.SSHServer):
     """Authentication by password against the device's users; one ShellSession per session channel."""
 
-    def __init__(self, device: Device, connections: set[asyncssh.SSHServerConnection]) -> None:
+    def __init__(self, device: Device, connections: set[asyncssh.SSHServerConnection], pacing: Pacing = NO_PACING) -> None:
         self.device = device
+        self.pacing = pacing
         self._connections = connections
         self._connection: asyncssh.SSHServerConnection | None = None
 
@@ -98,16 +105,17 @@ class PasswordServer(asyncssh.SSHServer):
         return self.device.accepts_login(username, password)
 
     def session_requested(self) -> ShellSession:
-        return ShellSession(self.device)
+        return ShellSession(self.device, self.pacing)
 
 
 class SSHServer:
     """The SSH listener and its open connections."""
 
-    def __init__(self, device: Device, host_key: asyncssh.SSHKey) -> None:
+    def __init__(self, device: Device, host_key: asyncssh.SSHKey, pacing: Pacing = NO_PACING) -> None:
         self.device = device
         self.host_key = host_key
-        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.pacing = pacing
+        self.connections = ConnectionSet()
         self._acceptor: asyncssh.SSHAcceptor | None = None
 
     async def start(self, host: str, port: int) -> int:
@@ -115,7 +123,7 @@ class SSHServer:
         self._acceptor = await asyncssh.listen(
             host,
             port,
-            server_factory=lambda: PasswordServer(self.device, self.connections),
+            server_factory=lambda: PasswordServer(self.device, self.connections, self.pacing),
             server_host_keys=[ssh_rsa_only(self.host_key)],
             kex_algs=KEX_ALGORITHMS,
             encryption_algs=ENCRYPTION_ALGORITHMS,

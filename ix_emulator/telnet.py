@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from .device import Device
-from .terminal import Terminal
+from .terminal import NO_PACING, ConnectionSet, Pacing, Terminal
 
 IAC = 255
 DONT = 254
@@ -36,8 +36,9 @@ NAWS_LENGTH = 5
 class TelnetConnection(asyncio.Protocol):
     """One telnet client: option negotiation and command stripping around a Terminal."""
 
-    def __init__(self, device: Device, connections: set[TelnetConnection]) -> None:
+    def __init__(self, device: Device, connections: set[TelnetConnection], pacing: Pacing = NO_PACING) -> None:
         self.device = device
+        self.pacing = pacing
         self.transport: asyncio.Transport | None = None
         self.terminal: Terminal | None = None
         # (width, height) once the client has sent NAWS; the emulator does not wrap or page by it.
@@ -52,7 +53,7 @@ class TelnetConnection(asyncio.Protocol):
         self.transport = transport
         self._connections.add(self)
         transport.write(GREETING)
-        self.terminal = Terminal(self.device, transport.write, transport.close, login=True)
+        self.terminal = Terminal(self.device, transport.write, transport.close, login=True, pacing=self.pacing)
         self.terminal.start()
 
     def data_received(self, data: bytes) -> None:
@@ -114,15 +115,16 @@ class TelnetConnection(asyncio.Protocol):
 class TelnetServer:
     """The telnet listener and its open connections."""
 
-    def __init__(self, device: Device) -> None:
+    def __init__(self, device: Device, pacing: Pacing = NO_PACING) -> None:
         self.device = device
-        self.connections: set[TelnetConnection] = set()
+        self.pacing = pacing
+        self.connections = ConnectionSet()
         self._server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Listen on host:port (0: any free port); returns the port."""
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: TelnetConnection(self.device, self.connections), host, port)
+        self._server = await loop.create_server(lambda: TelnetConnection(self.device, self.connections, self.pacing), host, port)
         return self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -13,6 +13,7 @@ digests of SECRETS.
 from __future__ import annotations
 
 import pathlib
+import re
 
 DIRECTORY = pathlib.Path(__file__).parent
 
@@ -27,3 +28,25 @@ KAGAWA = read("seed_004/kagawa.cfg") + MANAGEMENT
 EXPECTED_TOKYO_BODY = read("seed_004/tokyo-expected-body.cfg")
 # The passwords and keys in TOKYO and KAGAWA: none may appear in any output.
 SECRETS = ("lab-admin-password", "password-1", "password-fetburner", "ix2215-kagawa-psk", "ix2215-tokyo-psk")
+
+# Real routers' configurations from public sources (corpus/SOURCES.md: source, licence, changes). The files that
+# SOURCES.md marks "(typed)" were written by their authors, not printed by a router.
+CORPUS = DIRECTORY / "corpus"
+CORPUS_FILES = sorted(CORPUS.glob("*.cfg"))
+CORPUS_TYPED = frozenset(re.findall(r"^\| `([^`]+\.cfg)` \(typed\)", read("corpus/SOURCES.md"), re.MULTILINE))
+# A one-line change per sub-mode of the emulator, typed into the deepest block of a corpus file (a line that mode
+# accepts and that no corpus block already holds).
+CORPUS_CHANGE_BY_MODE = {
+    "bgp-address-family": "network 198.51.100.0/24",
+    "bgp": "neighbor 198.51.100.1 remote-as 64513",
+    "interface": "description changed by a test",
+    "device": "speed auto",
+    "ospf": "passive-interface Loopback0.0",
+    "dhcp-profile": "default-gateway 198.51.100.1",
+    "dhcpv6-client-profile": "shutdown-delay 42",
+    "dhcpv6-server-profile": "shutdown-delay 42",
+    "ikev2-profile": "dpd interval 42",
+    "ikev2-default-profile": "dpd interval 42",
+    "watch-group": "probe-timer restorer 42",
+    "ppp-profile": "authentication myname changed@example.com",
+}

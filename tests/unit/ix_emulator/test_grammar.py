@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.multisite.vpn.ix_emulator import grammar
@@ -24,17 +26,20 @@ USER = (Rule("username <name> password {plain <secret>|hash <hash>} [administrat
         (ROUTE, "ip rout default Tunnel0.0", "invalid:rout"),
         (ROUTE, "ip route default Tunnel0.0 extra", "invalid:extra"),
         (ROUTE, "ip route 10.0.0.256/8 Tunnel0.0", "invalid:10.0.0.256/8"),
-        (ROUTE, "ip route default GigaEthernet3.0", "invalid:GigaEthernet3.0"),
+        (ROUTE, "ip route default GigaEthernet0", "invalid:GigaEthernet0"),
         (ROUTE, "IP route default Tunnel0.0", "invalid:IP"),
         (USER, "username admin password plain secret administrator", "match"),
         (USER, "username admin password hash 0123456789ABCDEF0123456789ABCDEF", "match"),
+        (USER, "username admin password hash 0C34240482 administrator", "match"),
+        (USER, "username admin password hash 0c34240482", "invalid:0c34240482"),
         (USER, "username admin password hash not-a-digest", "invalid:not-a-digest"),
         (USER, "username admin password", "incomplete"),
     ],
     ids=[
         "default-route", "prefix-route-with-distance", "distance-out-of-range", "distance-without-value",
-        "route-without-interface", "typo-in-keyword", "trailing-word", "bad-address", "no-such-port",
-        "keywords-are-case-sensitive", "user-plain", "user-hash", "user-bad-hash", "user-incomplete",
+        "route-without-interface", "typo-in-keyword", "trailing-word", "bad-address", "port-without-sub-interface",
+        "keywords-are-case-sensitive", "user-plain", "user-hash", "user-short-hash", "user-lower-case-hash", "user-bad-hash",
+        "user-incomplete",
     ],
 )
 def test_resolve(rules, line, expected):
@@ -72,9 +77,12 @@ def test_every_table_pattern_compiles_and_names_known_parts(rule):
     items = grammar.compile_pattern(rule.pattern)
     assert items
     assert not rule.submode or rule.submode in grammar.SUBMODE_TABLES
-    placeholders = {item.text for item in _walk(items) if item.kind == "slot"}
-    for placeholder in placeholders:
-        assert placeholder[1:-1] in grammar.PLACEHOLDERS or "-" in placeholder and placeholder[1].isdigit()
+    for item in _walk(items):
+        if item.kind == "slot":
+            assert item.placeholder in grammar.PLACEHOLDERS or re.fullmatch(r"<\d+-\d+>", item.text), item.text
+    for item in _walk(items):
+        if item.many:
+            assert item is items[-1], "a slot of many tokens ends its pattern"
 
 
 def _walk(items):
@@ -107,3 +115,68 @@ def test_rules_for_mode(mode, line, accepted):
     result = grammar.resolve(grammar.rules_for(mode), grammar.tokenize(line))
     assert isinstance(result, Match) is accepted
     assert isinstance(result, Rejection) is not accepted
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [
+        ("GigaEthernet0.0", True), ("GigaEthernet2.1", True), ("FastEthernet0/0.1", True), ("FastEthernet0.0", True),
+        ("BRI1/0.0", True), ("BRI0.0", True), ("USB-Serial0.0", True), ("BVI1", True), ("Tunnel11.0", True),
+        ("Loopback0.0", True), ("Null1.0", True),
+        ("GigaEthernet0", False), ("Tunnel0", False), ("BVI1.0", False), ("Ethernet0.0", False), ("gigaethernet0.0", False),
+    ],
+    ids=str,
+)
+def test_interface_names_of_every_ix_model(name, accepted):
+    interface = grammar.Item("slot", "<interface>")
+    assert interface.accepts(name) is accepted
+
+
+@pytest.mark.parametrize(
+    ("line", "captured_tokens"),
+    [
+        ("description // LAN10", 2),
+        ("description test", 1),
+    ],
+    ids=["two-words", "one-word"],
+)
+def test_free_text_takes_the_rest_of_the_line(line, captured_tokens):
+    result = grammar.resolve(grammar.stored_rules("interface"), grammar.tokenize(line))
+    assert isinstance(result, Match)
+    assert len(result.captured) == captured_tokens
+
+
+def test_free_text_needs_at_least_one_word():
+    assert grammar.resolve(grammar.stored_rules("interface"), grammar.tokenize("description")) == Rejection(True, "")
+
+
+def test_many_tokens_each_match_the_placeholder():
+    rules = grammar.stored_rules("ikev2-profile")
+    assert isinstance(grammar.resolve(rules, grammar.tokenize("sa-proposal enc aes-gcm-256-16 aes-cbc-256")), Match)
+    assert grammar.resolve(rules, grammar.tokenize("sa-proposal enc aes-cbc-256 rot13")) == Rejection(False, "rot13")
+
+
+def test_nested_modes_know_their_enclosing_modes():
+    assert grammar.enclosing_modes("bgp-address-family") == ("bgp", grammar.CONFIG)
+    assert grammar.enclosing_modes("interface") == (grammar.CONFIG,)
+    assert grammar.enclosing_modes(grammar.CONFIG) == ()
+
+
+@pytest.mark.parametrize(
+    ("mode", "line", "accepted"),
+    [
+        ("bgp", "address-family ipv4 unicast", True),
+        ("bgp-address-family", "network 192.0.2.0/24", True),
+        ("bgp-address-family", "address-family ipv6 unicast", True),
+        ("bgp-address-family", "interface Tunnel0.0", True),
+        ("bgp-address-family", "neighbor 192.0.2.1 remote-as 1", False),
+        (grammar.CONFIG, "address-family ipv4 unicast", False),
+        ("interface", "address-family ipv4 unicast", False),
+    ],
+    ids=[
+        "nested-header-in-its-mode", "line-in-nested-mode", "sibling-header-from-nested-mode", "global-header-from-nested-mode",
+        "outer-setting-in-nested-mode", "nested-header-in-global-mode", "nested-header-in-other-mode",
+    ],
+)
+def test_rules_for_nested_modes(mode, line, accepted):
+    assert isinstance(grammar.resolve(grammar.rules_for(mode), grammar.tokenize(line)), Match) is accepted

@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.multisite.vpn.ix_emulator import Device
+from ansible_collections.multisite.vpn.ix_emulator import ConfigTree, Device
 from ansible_collections.multisite.vpn.ix_emulator.session import MORE, MORE_ERASE
 from ansible_collections.multisite.vpn.tests.data.ix import SECRETS, TOKYO
 
@@ -67,11 +67,23 @@ def test_banner_ends_with_the_operation_prompt():
         (["configure", "interface Tunnel1.0", "configure"], "Router(config)# "),
         (["configure", "interface Tunnel1.0", "watch-group map-e 10"], "Router(config-watch-map-e-10)# "),
         (["configure", "interface Tunnel1.0", "bogus"], "% bogus -- Invalid command.\r\nRouter(config-Tunnel1.0)# "),
+        (["configure", "router bgp 65001"], "Router(config-bgp-65001)# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast"], "Router(config-bgp-af-ipv4)# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast", "!"], "Router(config-bgp-af-ipv4)# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast", "exit"], "Router(config-bgp-65001)# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast", "exit", "exit"], "Router(config)# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast", "exit", "exit", "exit"], "Router# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast", "configure"], "Router(config)# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast", "address-family ipv6 unicast"], "Router(config-bgp-af-ipv6)# "),
+        (["configure", "router bgp 65001", "address-family ipv4 unicast", "interface Tunnel1.0"], "Router(config-Tunnel1.0)# "),
+        (["configure", "ikev2 profile for-etherip"], "Router(config-ikev2-profile-for-etherip)# "),
     ],
     ids=[
         "operation", "configure", "enable-config", "svintr-config", "physical-sub-interface", "tunnel", "device",
         "watch-group", "ppp-profile", "indented-input", "bang-stays", "empty-line-stays", "exit-sub-mode",
-        "exit-config", "configure-from-sub-mode", "block-from-sub-mode", "error-stays",
+        "exit-config", "configure-from-sub-mode", "block-from-sub-mode", "error-stays", "bgp", "bgp-address-family",
+        "bang-stays-nested", "exit-one-level-from-nested", "exit-two-levels", "exit-three-levels", "configure-from-nested",
+        "sibling-from-nested", "global-block-from-nested", "ikev2-profile",
     ],
 )
 def test_prompts_and_levels(lines, prompt):
@@ -133,8 +145,8 @@ def test_hostname_change_changes_the_prompt_at_once():
         (["configure", "ip rout default Tunnel0.0"], "% rout -- Invalid command."),
         (["configure", "ip route"], INCOMPLETE),
         (["configure", "interface"], INCOMPLETE),
-        (["configure", "interface FastEthernet0.0"], "% FastEthernet0.0 -- Invalid command."),
-        (["configure", "interface GigaEthernet3.0"], "% GigaEthernet3.0 -- Invalid command."),
+        (["configure", "interface Ethernet0.0"], "% Ethernet0.0 -- Invalid command."),
+        (["configure", "interface GigaEthernet2"], "% GigaEthernet2 -- Invalid command."),
         (["configure", "end"], "% end -- Invalid command."),
         (["configure", "hostname"], INCOMPLETE),
         (["configure", "username admin password plain"], INCOMPLETE),
@@ -147,12 +159,14 @@ def test_hostname_change_changes_the_prompt_at_once():
         (["configure", "interface Tunnel0.0", "no no shutdown"], "% no -- Invalid command."),
         (["configure", "watch-group map-e 10", "event 10"], INCOMPLETE),
         (["configure", "ppp profile flets-v4", "authentication"], INCOMPLETE),
+        (["configure", "address-family ipv4 unicast"], "% address-family -- Invalid command."),
     ],
     ids=[
         "terminal-in-operation", "show-in-operation", "typo", "route-incomplete", "interface-incomplete",
-        "unknown-interface-kind", "port-beyond-ix2215", "no-end-command", "hostname-incomplete",
+        "unknown-interface-kind", "port-without-sub-interface", "no-end-command", "hostname-incomplete",
         "password-incomplete", "bare-no", "no-unknown", "page-length-too-large", "typo-in-sub-mode",
         "bad-address", "global-line-in-sub-mode", "double-negation", "event-incomplete", "ppp-incomplete",
+        "nested-header-in-global-mode",
     ],
 )
 def test_rejected_input_leaves_the_configuration_alone(lines, message):
@@ -341,3 +355,95 @@ def test_generating_the_host_key_is_accepted_and_remembered():
     session = device.open_session()
     assert run(session, ["configure", "pki private-key generate rsa"]) == "Router(config)# "
     assert device.host_key_generated
+
+
+BGP = "router bgp 1\n  neighbor 192.0.2.1 remote-as 2\n  address-family ipv4 unicast\n    network 192.0.2.0/24\n!\n"
+
+
+@pytest.mark.parametrize(
+    ("lines", "message", "prompt"),
+    [
+        (["router bgp 1", "network 198.51.100.0/24"], "% network -- Invalid command.", "Router(config-bgp-1)# "),
+        (["router bgp 1", "address-family ipv4 unicast", "neighbor 192.0.2.9 remote-as 3"], "% remote-as -- Invalid command.",
+         "Router(config-bgp-af-ipv4)# "),
+        (["router bgp 1", "address-family ipv4 unicast", "network"], INCOMPLETE, "Router(config-bgp-af-ipv4)# "),
+    ],
+    ids=["nested-line-one-level-up", "outer-line-in-nested-mode", "incomplete-in-nested-mode"],
+)
+def test_rejected_input_in_nested_modes_changes_nothing(lines, message, prompt):
+    device = Device.from_running_config(BGP, clock=lambda: FROZEN)
+    before = running_lines(device)[5:]
+    session = device.open_session()
+    run(session, ["configure", *lines[:-1]])
+    assert session.feed(lines[-1]) == f"{message}\r\n{prompt}"
+    assert running_lines(device)[5:] == before
+
+
+def test_lines_typed_in_nested_blocks_land_in_them():
+    device = tokyo()
+    session = device.open_session()
+    run(session, [
+        "configure", "router bgp 65001", "neighbor 192.0.2.1 remote-as 65002", "address-family ipv6 unicast", "network 2001:db8::/32",
+        "address-family ipv4 unicast", "network 192.0.2.0/24", "neighbor 192.0.2.1 distribute-list out-list out", "exit",
+        "bgp router-id 192.0.2.100", "exit", "exit",
+    ])
+    lines = running_lines(device)
+    assert block_body(lines, "router bgp 65001") == [
+        "  bgp router-id 192.0.2.100",
+        "  neighbor 192.0.2.1 remote-as 65002",
+        "  address-family ipv4 unicast",
+        "    neighbor 192.0.2.1 distribute-list out-list out",
+        "    network 192.0.2.0/24",
+        "  address-family ipv6 unicast",
+        "    network 2001:db8::/32",
+    ]
+
+
+def test_no_removes_a_nested_line_and_a_nested_block():
+    device = tokyo()
+    session = device.open_session()
+    run(session, ["configure", "router bgp 65001", "address-family ipv4 unicast", "network 192.0.2.0/24", "network 198.51.100.0/24",
+                  "no network 192.0.2.0/24", "exit", "address-family ipv6 unicast", "exit"])
+    assert block_body(running_lines(device), "router bgp 65001") == [
+        "  address-family ipv4 unicast", "    network 198.51.100.0/24", "  address-family ipv6 unicast"]
+    assert run(session, ["no address-family ipv6 unicast"]) == "ix2215-tokyo(config-bgp-65001)# "
+    assert block_body(running_lines(device), "router bgp 65001") == ["  address-family ipv4 unicast", "    network 198.51.100.0/24"]
+
+
+CARRIED = TOKYO + "future-feature enable\nfuture-block 1\n  inner setting\ninterface Tunnel0.0\n  future-option 3\n"
+
+
+def carried_device():
+    return Device(ConfigTree.parse(CARRIED, carry_unknown=True), clock=lambda: FROZEN)
+
+
+def test_carried_lines_are_shown_but_typing_them_is_still_rejected():
+    device = carried_device()
+    session = device.open_session(page_length=0)
+    listing = run(session, ["configure", "show running-config"])
+    assert "\r\nfuture-feature enable\r\n" in listing and "\r\nfuture-block 1\r\n  inner setting\r\n" in listing
+    assert session.feed("future-feature enable") == "% future-feature -- Invalid command.\r\nix2215-tokyo(config)# "
+    assert run(session, ["interface Tunnel0.0", "future-option 4"]) == "% future-option -- Invalid command.\r\nix2215-tokyo(config-Tunnel0.0)# "
+
+
+@pytest.mark.parametrize(
+    ("context", "line", "gone"),
+    [
+        ([], "no future-feature enable", "future-feature enable"),
+        ([], "no future-block 1", "future-block 1"),
+        (["interface Tunnel0.0"], "no future-option 3", "  future-option 3"),
+    ],
+    ids=["carried-line", "carried-block", "carried-line-in-block"],
+)
+def test_no_removes_a_carried_line(context, line, gone):
+    device = carried_device()
+    session = device.open_session()
+    assert "Invalid" not in run(session, ["configure", *context, line])
+    lines = running_lines(device)
+    assert gone not in lines
+    assert ("  inner setting" in lines) is (gone != "future-block 1")
+
+
+def test_no_of_a_line_that_is_not_carried_is_still_rejected():
+    session = carried_device().open_session()
+    assert run(session, ["configure", "no future-feature disable"]) == "% future-feature -- Invalid command.\r\nix2215-tokyo(config)# "
