@@ -10,7 +10,7 @@ from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWri
 from ansible_collections.multisite.vpn.plugins.module_utils.ix_arguments import RUNNING_CONFIG_ARGUMENT_SPEC
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_action import IxActionBase
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import IX_HEADER, is_ix_running_config
-from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_session import IxSession, IxSessionError
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_session import ConfigurationOccupied, IxSession, IxSessionError
 
 # Changes on every listing; a copy without it changes only when the configuration does.
 CURRENT_TIME_LINE = re.compile(r"^! Current time .*\n", re.MULTILINE)
@@ -20,7 +20,11 @@ def read_running_config(params: dict) -> tuple[str, str]:
     """The router's running configuration (LF line ends, no current-time line) and its hostname."""
     session = IxSession(params)
     try:
-        session.enter_configuration(takeover=False)
+        try:
+            session.enter_configuration(takeover=False)
+        except ConfigurationOccupied as error:
+            raise IxSessionError("%s: the IX lists its running configuration only in configuration mode, which this never takes"
+                                 " over; try again when the other administrator has left it" % error) from None
         text = session.running_config()
         hostname = session.prompt.hostname
     finally:

@@ -35,6 +35,7 @@ from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import (
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_session import (
     CommandRejected,
     ConfigurationLost,
+    ConfigurationOccupied,
     IxSession,
     IxSessionError,
     SessionLost,
@@ -141,7 +142,10 @@ class _Push:
             self.fail(str(error))
         result = {"changed": False, "commands": [], "saved": False}
         try:
-            self.session.enter_configuration(params["takeover"])
+            try:
+                self.session.enter_configuration(params["takeover"])
+            except ConfigurationOccupied as error:
+                self.fail("%s. Set takeover: true to take it over with svintr-config" % error)
             before = self.read_running()
             running = parse_config(before, "the running-config")
             commands = compute_commands(running, self.intended, authoritative=self.authoritative, update_secrets=params["update_secrets"])

@@ -51,6 +51,10 @@ class CommandRejected(IxSessionError):
         self.words = words
 
 
+class ConfigurationOccupied(IxSessionError):
+    """Another session holds configuration mode, and this one was not to take it over."""
+
+
 class ConfigurationLost(IxSessionError):
     """Configuration mode was taken from this session (another administrator's `svintr-config`)."""
 
@@ -172,10 +176,7 @@ class IxSession:
         answer = self.run("configure")
         if OCCUPIED in answer.output:
             if not takeover:
-                raise IxSessionError(
-                    "another session holds the router's configuration mode; nothing was sent."
-                    " Set takeover: true to take it over with svintr-config"
-                )
+                raise ConfigurationOccupied("another session holds the router's configuration mode; nothing was sent")
             answer = self.run("svintr-config")
         if not answer.prompt.configuring:
             raise IxSessionError("could not enter configuration mode: %s" % (answer.output.strip() or "no configuration prompt"))

@@ -17,6 +17,8 @@ import yaml
 
 from ansible_collections.multisite.vpn.ix_emulator import Device
 from ansible_collections.multisite.vpn.ix_emulator.server import serve
+from ansible_collections.multisite.vpn.plugins.action.ix_running_config import read_running_config
+from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_session import IxSessionError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 
@@ -96,3 +98,19 @@ def test_the_guard_checks_the_real_routers_address_not_the_copys(real_router, tm
     assert f"interface GigaEthernet2.0: 'no ip address {REAL_ADDRESS}/8' changes the interface this session arrives through ({REAL_ADDRESS})" in ran.stdout
     assert device.running_config_lines()[5:] == before
     assert emulators_left(tmp_path) == []
+
+
+@pytest.mark.parametrize("real_router", ["GigaEthernet1.0"], indirect=True)
+def test_reading_never_takes_configuration_mode_over(real_router):
+    device, ports = real_router
+    holder = device.open_session()
+    holder.feed("configure")
+    params = {"transport": "ssh", "host": REAL_ADDRESS, "port": ports.ssh, "username": "admin", "password": PASSWORD,
+              "timeout": 10, "delay_factor": 1.0}
+    with pytest.raises(IxSessionError, match="another session holds the router's configuration mode; nothing was sent: .* never takes over"):
+        read_running_config(params)
+    assert device.configuration_owner is holder
+    holder.close()
+    text, hostname = read_running_config(params)
+    assert text.startswith("! NEC Portable Internetwork Core Operating System Software\n") and hostname == "Router"
+    assert "\r" not in text and "! Current time" not in text and device.configuration_owner is None
