@@ -26,6 +26,7 @@ need_packages() {
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
   ((${#missing[@]})) || return 0
+  need_root
   echo "installing ${missing[*]}"
   apt-get update -qq >"$LOG_DIR/apt.log" 2>&1 || die "apt-get update failed: see $LOG_DIR/apt.log"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \

@@ -68,10 +68,25 @@ def _last_index(network) -> int:
     return network.num_addresses - 1
 
 
-def _host(subnet, index):
+def _reserved(subnet: str, reserved) -> set[int]:
+    """Return RESERVED, a list of host numbers, as a set of ints."""
+    if reserved is None:
+        return set()
+    if isinstance(reserved, (str, bytes, dict)) or not hasattr(reserved, "__iter__"):
+        raise AnsibleFilterError("reserved must be a list of indexes such as [1], not %s %r" % (type(reserved).__name__, reserved))
+    return {_index(subnet, number) for number in reserved}
+
+
+def _host(subnet, index, reserved=None):
     """Return (network, address) for host number INDEX of SUBNET, or raise AnsibleFilterError."""
     network = _subnet(subnet)
     number = _index(subnet, index)
+    if number in _reserved(subnet, reserved):
+        # Arithmetic alone cannot know who else is in the subnet: the caller says which numbers are taken.
+        raise AnsibleFilterError(
+            "index %d is reserved in %s (%s is another host's address, such as the hub's); give this host its own index"
+            % (number, subnet, network.network_address + number)
+        )
     last = _last_index(network)
     if number < 1:
         raise AnsibleFilterError(
@@ -87,14 +102,18 @@ def _host(subnet, index):
     return network, network.network_address + number
 
 
-def subnet_host(subnet, index) -> str:
-    """Return the address at offset INDEX from SUBNET's network address, such as 192.168.31.11."""
-    return str(_host(subnet, index)[1])
+def subnet_host(subnet, index, reserved=None) -> str:
+    """Return the address at offset INDEX from SUBNET's network address, such as 192.168.31.11.
+
+    Index 1 is valid: it is how a hub or a router gets its own address. A host whose number must not be
+    one of others' (a spoke's is never the hub's 1) gives those numbers as RESERVED.
+    """
+    return str(_host(subnet, index, reserved)[1])
 
 
-def subnet_interface_address(subnet, index) -> str:
+def subnet_interface_address(subnet, index, reserved=None) -> str:
     """Return the address at offset INDEX with SUBNET's prefix length, such as 192.168.31.11/24."""
-    network, address = _host(subnet, index)
+    network, address = _host(subnet, index, reserved)
     return "%s/%d" % (address, network.prefixlen)
 
 

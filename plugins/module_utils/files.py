@@ -1,7 +1,8 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Replacing a file so that a crash leaves the old one or the new one, and no reader ever sees a mode
-wider than the one asked for (a key file, a peers file with preshared keys, a sysctl.d file)."""
+"""The one file writer: replacing a file so that a crash leaves the old one or the new one, or creating a file that
+must not exist yet; in both, no reader ever sees a mode wider than the one asked for (a key file, a peers file
+with preshared keys, a sysctl.d file, a router's backup) and the bytes are on disk before the call returns."""
 
 from __future__ import annotations
 
@@ -67,3 +68,29 @@ def replace_file(path: str, content: bytes, mode: int, directory_mode: int, uid:
     finally:
         if os.path.lexists(temp_path):
             os.unlink(temp_path)
+
+
+def create_file(path: str, content: bytes, mode: int, directory_mode: int) -> None:
+    """Create PATH, which must not exist (FileExistsError otherwise), with mode MODE from its first byte, and
+    sync it and its directory: for a file that is never overwritten, such as a backup."""
+    directory = os.path.dirname(path) or "."
+    try:
+        create_directory(directory, directory_mode)
+    except OSError as err:
+        raise FileWriteError("cannot create %s: %s" % (path, err.strerror)) from err
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        raise
+    except OSError as err:
+        raise FileWriteError("cannot create %s: %s" % (path, err.strerror)) from err
+    try:
+        try:
+            os.fchmod(descriptor, mode)  # os.open's mode is reduced by the umask
+            os.write(descriptor, content)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        sync_directory(directory)
+    except OSError as err:
+        raise FileWriteError("cannot write %s: %s" % (path, err.strerror)) from err

@@ -4,15 +4,16 @@
 
 Keys are kept in one canonical text form (see canonical_key) so that a key given as
 C(net/ipv4/ip_forward) and one read back from a file as C(net.ipv4.ip_forward) compare equal.
+The drop-in file is read with key_value_file.read_conf, the reader shared with the WireGuard peers file.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import stat
 
 from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWriteError, replace_file
+from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import key_value_lines
 
 # Tests point this at a fake tree; the module always reads it at call time, never copies it.
 PROC_ROOT = "/proc/sys"
@@ -93,7 +94,15 @@ def canonical_value(key: str, value) -> str:
             "value for kernel parameter %s must be a string or an integer, not %s"
             % (key, type(value).__name__)
         )
-    normalized = " ".join(value.split())
+    stripped = value.strip()
+    # Surrounding whitespace goes (a YAML block scalar ends in a newline), but a line break inside would
+    # end the line in the drop-in file: "1\nkernel.sysrq = 1" would set a second parameter at boot.
+    if len(stripped.splitlines()) > 1 or "\0" in stripped:
+        raise SysctlError(
+            "value for kernel parameter %s has a line break or NUL inside it; a sysctl.d line holds one"
+            " value, give it on one line (fields separated by spaces)" % key
+        )
+    normalized = " ".join(stripped.split())
     if not normalized:
         raise SysctlError("value for kernel parameter %s is empty" % key)
     return normalized
@@ -134,19 +143,17 @@ def parse_conf(text: str) -> dict[str, str]:
     this module could not have written (no '=', invalid name) are skipped, like systemd-sysctl does.
     """
     settings = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line[0] in "#;" or "=" not in line:
+    for line in key_value_lines(text, comments="#;"):
+        if line.key is None:
             continue
-        key, value = line.split("=", 1)
-        key = key.strip()
+        key = line.key
         if key.startswith("-"):
             key = key[1:].lstrip()
         try:
             name = canonical_key(key)
         except SysctlError:
             continue
-        settings[name] = " ".join(value.split())
+        settings[name] = " ".join(line.value.split())
     return settings
 
 
@@ -155,19 +162,6 @@ def render_conf(settings: dict[str, str]) -> str:
     lines = [FILE_HEADER]
     lines.extend("%s = %s\n" % (key, settings[key]) for key in sort_keys(settings))
     return "".join(lines)
-
-
-def read_conf(path: str) -> tuple[bytes | None, int | None]:
-    """Return the bytes and permission bits of the file at PATH, or (None, None) when it is absent."""
-    try:
-        with open(path, "rb") as conf:
-            content = conf.read()
-            mode = stat.S_IMODE(os.fstat(conf.fileno()).st_mode)
-    except FileNotFoundError:
-        return None, None
-    except OSError as err:
-        raise SysctlError("cannot read %s: %s" % (path, err.strerror)) from err
-    return content, mode
 
 
 def write_conf(path: str, content: str) -> None:

@@ -1,31 +1,26 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""WireGuard private keys for the multisite.vpn.wireguard_key module: checking, reading, writing.
+"""What a WireGuard key is: the one validator every module, filter and lookup of the collection uses.
 
-A key is the standard base64 text of exactly 32 bytes: 44 characters ending in C(=), as printed by
-C(wg genkey). Nothing here ever puts a key, or the content of a key file, into a message: the text
-of every WireGuardKeyError may be shown to the user.
+A key (private, public or preshared alike) is the canonical standard base64 text of exactly 32 bytes
+that are not all zero: 44 characters ending in C(=), as C(wg genkey), C(wg pubkey) and C(wg genpsk)
+print it. Also here: WireGuardError, the error every C(wireguard_*) helper raises, whose text may be
+shown to the user and therefore never holds a key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import os
-import stat
-
-from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWriteError, replace_file
+import hashlib
+import hmac
 
 KEY_BYTES = 32
 KEY_LENGTH = 44  # len(base64 of 32 bytes), the last character is the single '=' of padding
-KEY_MODE = 0o600
-DIRECTORY_MODE = 0o700
-# A key file is 45 bytes; reading more than this only to reject it would be pointless.
-READ_LIMIT = 4096
 
 
-class WireGuardKeyError(Exception):
-    """A problem the user has to fix; the message names the file or the option, never a key."""
+class WireGuardError(Exception):
+    """A problem the user has to fix; the message names the option or file, never a key."""
 
 
 def key_problem(text) -> str | None:
@@ -42,9 +37,14 @@ def key_problem(text) -> str | None:
     except (UnicodeEncodeError, binascii.Error, ValueError):
         return "it is not base64 (a key uses only A-Z, a-z, 0-9, '+' and '/', and ends in '=')"
     # validate=True accepts padding bits that are not zero; wg does not, and the text would not
-    # round-trip, so two spellings of one key would compare different.
+    # round-trip, so two spellings of one key would compare different (and never equal the dump).
     if len(raw) != KEY_BYTES or base64.b64encode(raw).decode("ascii") != text:
         return "it is not the base64 of %d bytes (a key is 44 characters ending in '=')" % KEY_BYTES
+    # All zeros is no key to WireGuard, whatever the role: an all-zero private key leaves the interface
+    # without an identity (the kernel's curve25519_generate_public refuses it), an all-zero preshared key
+    # is what wg shows as (none) and means "no preshared key" (a module would see a change on every run),
+    # and an all-zero public key is a point of small order whose shared secret is all zeros, which the
+    # handshake refuses. Accepting it would silently mean "no key".
     if raw == bytes(KEY_BYTES):
         return "it is all zeros, which wg reads as no key at all"
     return None
@@ -55,190 +55,33 @@ def is_key(text) -> bool:
     return key_problem(text) is None
 
 
-def key_from_option(value, option: str = "private_key") -> str:
+def key_message(field: str, text, kind: str = "key") -> str | None:
+    """Return 'FIELD is not a WireGuard KIND: why' when TEXT is not a key, else None; never quotes TEXT."""
+    problem = key_problem(text)
+    if problem is None:
+        return None
+    return "%s is not a WireGuard %s: %s" % (field, kind, problem)
+
+
+def key_from_option(value, option: str = "private_key", kind: str = "private key", hint: str = "give the output of wg genkey") -> str:
     """Return the key given in OPTION, surrounding whitespace removed (a vault value ends in a newline).
 
-    Raises WireGuardKeyError naming OPTION when it is not a key; the message never quotes VALUE.
+    Raises WireGuardError naming OPTION when it is not a key; the message never quotes VALUE.
     """
     key = value.strip() if isinstance(value, str) else value
-    problem = key_problem(key)
-    if problem is not None:
-        raise WireGuardKeyError(
-            "%s is not a WireGuard private key: %s; give the output of wg genkey" % (option, problem)
-        )
+    message = key_message(option, key, kind)
+    if message is not None:
+        raise WireGuardError("%s; %s" % (message, hint))
     return key
 
 
-def key_from_file_content(content: bytes) -> str | None:
-    """Return the key held by a key file's CONTENT, or None when it holds no key.
-
-    As C(wg) reads a key file, the key must start the file and may be followed by whitespace
-    (the newline C(wg genkey) prints) and by nothing else.
-    """
-    try:
-        text = content.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    text = text.rstrip(" \t\n\r\v\f")
-    return text if is_key(text) else None
+def key_digest(key: str) -> str:
+    """Return a digest of KEY, so that a secret key can be recognised later without being kept."""
+    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
 
 
-def file_content(key: str) -> bytes:
-    """Return the content this module writes for KEY: the key and a newline, as wg genkey prints it."""
-    return (key + "\n").encode("ascii")
-
-
-class KeyFile:
-    """What is at a key file's path: whether it exists, the key it holds (or None), its mode and owner."""
-
-    def __init__(self, exists: bool, key: str | None = None, mode: int | None = None, uid: int | None = None):
-        self.exists = exists
-        self.key = key
-        self.mode = mode
-        self.uid = uid
-
-    def __repr__(self):
-        # Never the key: a repr can end up in a traceback.
-        return "KeyFile(exists=%r, holds_key=%r, mode=%s, uid=%r)" % (
-            self.exists,
-            self.key is not None,
-            None if self.mode is None else "0%o" % self.mode,
-            self.uid,
-        )
-
-
-def read_key_file(path: str) -> KeyFile:
-    """Return what the file at PATH holds, without following a symbolic link.
-
-    Raises WireGuardKeyError when PATH is a link, a directory or another non-regular file, or
-    cannot be read.
-    """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return KeyFile(exists=False)
-    except OSError as err:
-        if os.path.islink(path):
-            raise WireGuardKeyError(
-                "%s is a symbolic link; give the path of the key file itself" % path
-            ) from err
-        raise WireGuardKeyError("cannot read %s: %s" % (path, err.strerror)) from err
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            kind = "a directory" if stat.S_ISDIR(status.st_mode) else "not a regular file"
-            raise WireGuardKeyError("%s is %s; give the path of a key file" % (path, kind))
-        content = b""
-        while len(content) <= READ_LIMIT:
-            chunk = os.read(descriptor, READ_LIMIT + 1 - len(content))
-            if not chunk:
-                break
-            content += chunk
-    except OSError as err:
-        raise WireGuardKeyError("cannot read %s: %s" % (path, err.strerror)) from err
-    finally:
-        os.close(descriptor)
-    key = None if len(content) > READ_LIMIT else key_from_file_content(content)
-    return KeyFile(exists=True, key=key, mode=stat.S_IMODE(status.st_mode), uid=status.st_uid)
-
-
-def wanted_uid() -> int:
-    """The owner a key file must have: the user the module runs as (root, with become)."""
-    return os.geteuid()
-
-
-def attributes_wrong(current: KeyFile) -> bool:
-    """Return whether an existing file's mode or owner differs from what a key file needs."""
-    return current.mode != KEY_MODE or current.uid != wanted_uid()
-
-
-def write_key_file(path: str, key: str) -> None:
-    """Replace the file at PATH with KEY atomically: mode 0600 and owned by wanted_uid() from the start,
-    so the key is never readable by anyone else, not even for a moment; its directory, when missing, 0700."""
-    try:
-        replace_file(path, file_content(key), KEY_MODE, DIRECTORY_MODE, uid=wanted_uid())
-    except FileWriteError as err:
-        raise WireGuardKeyError(str(err)) from err
-
-
-def fix_attributes(path: str) -> None:
-    """Give the existing file at PATH mode 0600 and the wanted owner, without following a link."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        try:
-            os.fchmod(descriptor, KEY_MODE)
-            os.fchown(descriptor, wanted_uid(), -1)
-        finally:
-            os.close(descriptor)
-    except OSError as err:
-        raise WireGuardKeyError("cannot set the mode and owner of %s: %s" % (path, err.strerror)) from err
-
-
-def generate_key(module, wg: str) -> str:
-    """Return a new private key made by C(wg genkey) on the host; it is added to no_log_values at once."""
-    rc, out, err = module.run_command([wg, "genkey"])
-    key = out.strip()
-    if key:
-        module.no_log_values.add(key)
-    if rc != 0:
-        raise WireGuardKeyError("wg genkey failed (exit code %d): %s" % (rc, err.strip()))
-    problem = key_problem(key)
-    if problem is not None:
-        raise WireGuardKeyError("wg genkey did not print a private key: %s" % problem)
-    return key
-
-
-def public_key(module, wg: str, private_key: str) -> str:
-    """Return the public key of PRIVATE_KEY, from C(wg pubkey) with the key on its standard input."""
-    # data= goes to stdin (run_command adds the newline); a key on a command line would show in ps.
-    rc, out, err = module.run_command([wg, "pubkey"], data=private_key)
-    if rc != 0:
-        raise WireGuardKeyError("wg pubkey failed (exit code %d): %s" % (rc, err.strip()))
-    key = out.strip()
-    problem = key_problem(key)
-    if problem is not None:
-        raise WireGuardKeyError("wg pubkey did not print a public key: %s" % problem)
-    return key
-
-
-def owner_text(uid) -> str:
-    """Return 'name (uid N)' for the diff, or just the uid when it has no name."""
-    try:
-        import pwd
-
-        return "%s (uid %d)" % (pwd.getpwuid(uid).pw_name, uid)
-    except (ImportError, KeyError):
-        return "uid %d" % uid
-
-
-def state_text(key_line: str, mode, uid) -> str:
-    """Return one side of the diff: what the key is (never the key itself), the mode and the owner."""
-    lines = ["private key: %s" % key_line]
-    if mode is not None:
-        lines.append("mode: 0%o" % mode)
-    if uid is not None:
-        lines.append("owner: %s" % owner_text(uid))
-    return "".join(line + "\n" for line in lines)
-
-
-def build_diff(path: str, current: KeyFile, current_public: str | None, action: str, new_public: str | None) -> dict:
-    """Return the diff of one key file. ACTION is 'keep', 'generate' or 'replace'.
-
-    The texts name the public keys only; the private key never appears in them.
-    """
-    if not current.exists:
-        before = state_text("absent", None, None)
-    elif current.key is None:
-        before = state_text("not a WireGuard private key", current.mode, current.uid)
-    else:
-        before = state_text("present (public key %s)" % current_public, current.mode, current.uid)
-
-    public_text = new_public if new_public is not None else "known once the key exists"
-    if action == "generate":
-        after_line = "generated on the host (public key %s)" % public_text
-    elif action == "replace":
-        after_line = "replaced from private_key (public key %s)" % public_text
-    else:
-        after_line = "present (public key %s)" % current_public
-    after = state_text(after_line, KEY_MODE, wanted_uid())
-    return {"before_header": path, "after_header": path, "before": before, "after": after}
+def is_same_key(text, digest: str | None) -> bool:
+    """Return whether TEXT is the key whose key_digest is DIGEST (in constant time)."""
+    if digest is None or not isinstance(text, str):
+        return False
+    return hmac.compare_digest(key_digest(text), digest)

@@ -42,6 +42,8 @@ options:
       - Patterns such as C(net.ipv4.conf.*.rp_filter) are not accepted.
       - A value is a string or an integer. Booleans are refused, give V(0) or V(1). Values with
         several fields such as C(net.ipv4.ip_local_port_range) are given separated by spaces.
+      - A value is one line. Whitespace around it is ignored, a line break or NUL inside it is refused,
+        because the drop-in file would read the rest as another line.
       - An empty dictionary is allowed. The file then holds the header only and no live value is
         changed.
     type: dict
@@ -160,6 +162,7 @@ removed_keys:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.multisite.vpn.plugins.module_utils import sysctl as kernel_params
+from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import ConfFileError, read_conf
 
 
 def main():
@@ -176,7 +179,7 @@ def main():
 
     try:
         desired = kernel_params.canonical_settings(module.params["settings"])
-        file_bytes, file_mode = kernel_params.read_conf(path)
+        file_bytes, file_mode = read_conf(path)
         file_before = "" if file_bytes is None else file_bytes.decode("utf-8", "replace")
         file_after = kernel_params.render_conf(desired)
         file_changed = file_bytes != file_after.encode("utf-8") or file_mode != kernel_params.FILE_MODE
@@ -189,7 +192,7 @@ def main():
 
         if not module.check_mode:
             kernel_params.commit(path, file_after if file_changed else None, live_changed, proc_root)
-    except kernel_params.SysctlError as err:
+    except (kernel_params.SysctlError, ConfFileError) as err:
         module.fail_json(msg=str(err))
 
     result = dict(

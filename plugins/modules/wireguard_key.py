@@ -31,6 +31,8 @@ options:
   path:
     description:
       - The file that holds the private key, for example C(/etc/wireguard/wg-oci.key).
+      - An absolute path. A relative one is refused, because it would depend on the directory the module
+        runs in.
       - Must not be a symbolic link; give the path of the file itself.
     type: path
     required: true
@@ -118,7 +120,8 @@ path:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_key as keys
+from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_key_file as key_file
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import WireGuardError, key_from_option
 
 
 def main():
@@ -131,59 +134,50 @@ def main():
     )
     path = module.params["path"]
     wg = module.get_bin_path("wg")
-    if wg is None:
-        module.fail_json(msg="wireguard-tools is not installed (wg not found)", path=path)
 
     try:
+        problem = key_file.path_problem(path)
+        if problem is not None:
+            raise WireGuardError(problem)
         given = None
         if module.params["private_key"] is not None:
-            given = keys.key_from_option(module.params["private_key"])
+            given = key_from_option(module.params["private_key"])
             # The option is masked as given; this masks the key without its surrounding whitespace.
             module.no_log_values.add(given)
-        current = keys.read_key_file(path)
+        if wg is None:
+            raise WireGuardError("wireguard-tools is not installed (wg not found)")
+        current = key_file.read_key_file(path)
         if current.key is not None:
             module.no_log_values.add(current.key)
-        if current.exists and current.key is None and given is None:
-            raise keys.WireGuardKeyError(
-                "%s does not hold a WireGuard private key; it is left untouched. Move it away to have"
-                " a key generated, or give private_key to replace it" % path
-            )
+        plan = key_file.plan_key_file(path, current, given, key_file.wanted_uid())
 
-        if given is not None and given != current.key:
-            action = "replace"
-        elif current.key is None:
-            action = "generate"
-        else:
-            action = "keep"
-        attributes_changed = action == "keep" and keys.attributes_wrong(current)
-
-        current_public = keys.public_key(module, wg, current.key) if current.key is not None else None
-        if action == "replace":
-            new_public = keys.public_key(module, wg, given)
-        elif action == "generate" and not module.check_mode:
-            given = keys.generate_key(module, wg)
-            new_public = keys.public_key(module, wg, given)
-        elif action == "generate":
+        current_public = key_file.public_key(module, wg, current.key) if current.key is not None else None
+        if plan.action == key_file.REPLACE:
+            new_public = key_file.public_key(module, wg, given)
+        elif plan.action == key_file.GENERATE and not module.check_mode:
+            given = key_file.generate_key(module, wg)
+            new_public = key_file.public_key(module, wg, given)
+        elif plan.action == key_file.GENERATE:
             new_public = None  # check mode: a key that does not exist yet has no public key
         else:
             new_public = current_public
 
         if not module.check_mode:
-            if action != "keep":
-                keys.write_key_file(path, given)
-            elif attributes_changed:
-                keys.fix_attributes(path)
-    except keys.WireGuardKeyError as err:
+            if plan.action != key_file.KEEP:
+                key_file.write_key_file(path, given)
+            elif plan.fix_attributes:
+                key_file.fix_attributes(path)
+    except WireGuardError as err:
         module.fail_json(msg=str(err), path=path)
 
     result = dict(
-        changed=action != "keep" or attributes_changed,
+        changed=plan.changed,
         public_key=new_public,
-        generated=action == "generate",
+        generated=plan.action == key_file.GENERATE,
         path=path,
     )
     if module._diff:
-        result["diff"] = keys.build_diff(path, current, current_public, action, new_public)
+        result["diff"] = key_file.build_diff(path, current, current_public, plan.action, new_public)
     module.exit_json(**result)
 
 

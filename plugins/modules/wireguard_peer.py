@@ -18,11 +18,15 @@ description:
     C(wg-quick) configuration loads it with C(PostUp = wg addconf %i /etc/wireguard/wg0.peers.conf); this
     module does not add that line.
   - Everything is checked before any command runs. A public or preshared key that is not the base64 form
-    of 32 bytes, the same public key twice, an invalid network, overlapping allowed IPs of two peers, an
-    endpoint without a valid port, a keepalive outside 0-65535, an interface name Linux would refuse, or
-    an empty O(peers) with O(exclusive=true) make the module fail with one message that names each field
-    and peer, and nothing is changed. Allowed IPs that overlap a peer that stays (O(exclusive=false)) and
-    endpoint names that do not resolve are found after reading the live peers, still before any change.
+    of 32 bytes (or is all zeros), the same public key twice, a peer's preshared key given as a public key,
+    an invalid network, overlapping allowed IPs of two peers, an endpoint without a valid port, a keepalive
+    outside 0-65535, an interface name Linux would refuse, or an empty O(peers) with O(exclusive=true) make
+    the module fail with one message that names each field and peer, and nothing is changed. The
+    interface's own private key given as a peer's public key, the interface's own public key as a peer,
+    allowed IPs that overlap a peer that stays (O(exclusive=false)) and endpoint names that do not resolve
+    are found after reading the live interface, still before any change.
+  - Messages name a peer by its place in O(peers) (for example C(peers[2])), never by a key, because what
+    is given as a public key may be a private one.
   - Secrets stay secret. Preshared keys are handed to C(wg) in files in a private directory under
     C(/run) (mode C(0700), files C(0600), removed right after the call), never on a command line, and
     never appear in the result, the diff, a warning or an error message.
@@ -285,7 +289,20 @@ peers:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multisite.vpn.plugins.module_utils import wireguard
+from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import ConfFileError, read_conf
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_dump import missing_interface_message, read_dump
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import WireGuardError
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import check_against_interface, validate_arguments
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_plan import diff_peers, has_changes, predict_peers
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_report import build_diff, live_result
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peers_file import (
+    CONF_MODE,
+    default_config_path,
+    parse_peers_conf,
+    render_peers_conf,
+    write_peers_file,
+)
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_set import apply_changes
 
 
 def main():
@@ -314,40 +331,43 @@ def main():
     exclusive = module.params["exclusive"]
 
     try:
-        desired = wireguard.validate_arguments(interface, module.params["peers"], exclusive, module.params["allow_empty"])
-        config_path = module.params["config_path"] or wireguard.default_config_path(interface)
+        desired = validate_arguments(interface, module.params["peers"], exclusive, module.params["allow_empty"])
+        config_path = module.params["config_path"] or default_config_path(interface)
         wg = module.get_bin_path("wg")
         if wg is None:
-            raise wireguard.WireGuardError("wireguard-tools is not installed (wg not found)")
-        live = wireguard.read_dump(module, wg, interface)
+            raise WireGuardError("wireguard-tools is not installed (wg not found)")
+        # The interface's private key goes to no_log_values here: even given as a peer's public key
+        # (refused just below), it is masked in the module's arguments as they are returned.
+        live = read_dump(module, wg, interface)
         if live is None:
             if not module.check_mode:
-                raise wireguard.WireGuardError(wireguard.missing_interface_message(interface))
+                raise WireGuardError(missing_interface_message(interface))
             module.warn("interface %s does not exist yet; its peers are taken to be none" % interface)
-            live = dict(peers=[])
+            live = dict(peers=[], private_key_digest=None, public_key=None)
+        check_against_interface(desired, interface, live["private_key_digest"], live["public_key"])
         secrets = [peer["preshared_key"] for peer in live["peers"] + desired if peer["preshared_key"]]
         # The dump shows preshared keys in clear: mask them in anything the module returns.
         module.no_log_values.update(secrets)
 
-        file_bytes, file_mode = wireguard.read_conf(config_path)
+        file_bytes, file_mode = read_conf(config_path)
         file_text = "" if file_bytes is None else file_bytes.decode("utf-8", "replace")
-        file_peers = [] if exclusive else wireguard.parse_peers_conf(file_text, config_path)
-        plan = wireguard.diff_peers(desired, live["peers"], exclusive, file_peers)
+        file_peers = [] if exclusive else parse_peers_conf(file_text, config_path)
+        plan = diff_peers(desired, live["peers"], exclusive, file_peers)
         for warning in plan["warnings"]:
             module.warn(warning)
-        conf_after = wireguard.render_peers_conf(interface, plan["conf_peers"])
-        config_changed = file_bytes != conf_after.encode("utf-8") or file_mode != wireguard.CONF_MODE
-        live_changed = wireguard.has_changes(plan)
+        conf_after = render_peers_conf(interface, plan["conf_peers"])
+        config_changed = file_bytes != conf_after.encode("utf-8") or file_mode != CONF_MODE
+        live_changed = has_changes(plan)
 
         after = live
         if not module.check_mode:
             if live_changed:
-                wireguard.apply_changes(module, wg, interface, plan, secrets)
+                apply_changes(module, wg, interface, plan, secrets)
             if config_changed:
-                wireguard.write_conf(config_path, conf_after)
+                write_peers_file(config_path, conf_after)
             if live_changed:
-                after = wireguard.read_dump(module, wg, interface) or dict(peers=[])
-    except wireguard.WireGuardError as err:
+                after = read_dump(module, wg, interface) or dict(peers=[])
+    except (WireGuardError, ConfFileError) as err:
         module.fail_json(msg=str(err))
 
     result = dict(
@@ -356,11 +376,10 @@ def main():
         removed=plan["removed"],
         updated=plan["updated"],
         config_changed=config_changed,
-        peers=wireguard.live_result(after["peers"], time.time()),
+        peers=live_result(after["peers"], time.time()),
     )
     if module._diff:
-        predicted = wireguard.predict_peers(live["peers"], plan)
-        result["diff"] = wireguard.build_diff(interface, config_path, live["peers"], predicted)
+        result["diff"] = build_diff(interface, config_path, live["peers"], predict_peers(live["peers"], plan))
     module.exit_json(**result)
 
 

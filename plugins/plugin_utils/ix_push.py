@@ -16,6 +16,7 @@ import re
 import socket
 import time
 
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWriteError, create_file
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import (
     IX_HEADER,
     compute_commands,
@@ -54,16 +55,15 @@ class IxPushError(Exception):
 def write_backup(directory: str, name: str, text: str) -> str:
     """Write the running-config to a new file DIRECTORY/<name>-<time>[-N].cfg, readable by this user only;
     return its path. An older backup is never overwritten, even by a second push in the same second."""
-    os.makedirs(directory, mode=0o700, exist_ok=True)
     stem = os.path.join(directory, "%s-%s" % (name, time.strftime("%Y%m%d-%H%M%S")))
     for attempt in itertools.count():
         path = stem + ("-%d.cfg" % attempt if attempt else ".cfg")
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            create_file(path, text.encode("utf-8"), 0o600, 0o700)
         except FileExistsError:
             continue
-        with os.fdopen(descriptor, "w", encoding="utf-8") as backup:
-            backup.write(text)
+        except FileWriteError as error:
+            raise IxSessionError("the backup could not be written, so nothing was sent: %s" % error) from None
         return path
 
 

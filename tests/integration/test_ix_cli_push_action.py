@@ -14,6 +14,7 @@ import pytest
 
 from ansible_collections.multisite.vpn.ix_emulator import Device
 from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
+from ansible_collections.multisite.vpn.tests.data.ix import running_body
 
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 
@@ -89,9 +90,9 @@ def test_push_check_diff_and_no_secret_at_vvv(router, tmp_path):
 )
 def test_bad_input_fails_with_one_message_and_sends_nothing(router, tmp_path, task_args, play_options, message):
     device, ports = router
-    before = device.running_config_lines()[5:]
+    before = running_body(device)
     result = run_play(tmp_path, ports, task_args, **play_options)
     assert result.returncode == 2, result.stdout
     assert message in result.stdout and "Traceback" not in result.stdout + result.stderr
     assert "paramiko" not in result.stdout + result.stderr
-    assert device.running_config_lines()[5:] == before
+    assert running_body(device) == before

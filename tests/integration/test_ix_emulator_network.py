@@ -5,7 +5,7 @@
 Raw clients (a socket for telnet, a paramiko channel for SSH) see every byte and when it arrived; netmiko shows that a
 standard driver still gets through a slow, ragged router. Timings are checked from the client's side only as lower
 bounds measured from the moment a line was sent (a busy machine makes them longer, never shorter); the exact gaps
-between the echo and the answer are checked on the event loop itself in tests/unit/ix_emulator/test_transports.py.
+between the echo and the answer are checked on the event loop itself in tests/unit/ix_emulator/test_terminal.py.
 """
 
 from __future__ import annotations

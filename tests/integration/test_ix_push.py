@@ -16,7 +16,7 @@ from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
 from ansible_collections.multisite.vpn.ix_emulator.terminal import Pacing
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_config import IxConfigError
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_push import IxPushError, push
-from ansible_collections.multisite.vpn.tests.data.ix import TOKYO
+from ansible_collections.multisite.vpn.tests.data.ix import TOKYO, running_body, startup_body
 
 # The emulator's key exchange is finite-field DH, as the router's; cryptography warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
@@ -60,11 +60,6 @@ def params(ports, transport, config, tmp_path, **options):
     )
 
 
-def body(device):
-    """The running configuration past its header (whose time line changes on every listing)."""
-    return device.running_config_lines()[5:]
-
-
 @pytest.mark.parametrize("transport", ["ssh", "telnet"])
 @pytest.mark.parametrize("pacing", list(PACINGS), ids=list(PACINGS))
 def test_push_then_nothing_at_any_latency(host_key, transport, pacing, tmp_path):
@@ -77,7 +72,7 @@ def test_push_then_nothing_at_any_latency(host_key, transport, pacing, tmp_path)
         assert first["commands"] == ROUTES[:3] + ["interface Tunnel5.0", "ip ospf cost 50", "no shutdown", "exit"]
         second = push(params(ports, transport, config, tmp_path))
     assert (second["changed"], second["commands"], second["saved"]) == (False, [], False)
-    assert "  ip ospf cost 50" in body(device)
+    assert "  ip ospf cost 50" in running_body(device)
 
 
 @pytest.mark.parametrize("transport", ["ssh", "telnet"])
@@ -85,7 +80,7 @@ def test_seed_config_is_pushed_saved_then_left_alone(router, transport, tmp_path
     device, ports, saves = router
     first = push(params(ports, transport, TOKYO + MANAGEMENT, tmp_path))
     assert first["changed"] and first["saved"] and first["commands"]
-    assert device.startup_config_lines()[5:] == body(device)
+    assert startup_body(device) == running_body(device)
     backup = first["backup_path"]
     assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
     assert PASSWORD not in open(backup, encoding="utf-8").read()
@@ -96,10 +91,10 @@ def test_seed_config_is_pushed_saved_then_left_alone(router, transport, tmp_path
 
 def test_check_mode_sends_nothing(router, tmp_path):
     device, ports, saves = router
-    before = body(device)
+    before = running_body(device)
     result = push(params(ports, "ssh", MANAGEMENT + ROUTES[0] + "\n", tmp_path), check_mode=True)
     assert result["changed"] and result["commands"] == [ROUTES[0]]
-    assert body(device) == before and not saves
+    assert running_body(device) == before and not saves
     assert not (tmp_path / "backups").exists()
 
 
@@ -118,7 +113,7 @@ def test_occupied_configuration_fails_unless_takeover(router, tmp_path):
 @pytest.mark.parametrize("transport", ["ssh", "telnet"])
 def test_rejected_line_is_undone_and_reported(router, transport, tmp_path):
     device, ports, saves = router
-    before = body(device)
+    before = running_body(device)
     config = MANAGEMENT + ROUTES[0] + "\n" + ROUTES[1] + "\nip route 10.9.0.0/16 Bogus0.0\nproxy-dns ip enable\n"
     with pytest.raises(IxPushError) as error:
         push(params(ports, transport, config, tmp_path))
@@ -128,7 +123,7 @@ def test_rejected_line_is_undone_and_reported(router, transport, tmp_path):
     assert error.value.result["commands"] == ROUTES[:2] and error.value.result["changed"] is True
     assert error.value.result["failed_command"] == "ip route 10.9.0.0/16 Bogus0.0"
     assert error.value.result["undone"] is True and error.value.result["fresh_login_checked"] is False
-    assert body(device) == before and not saves
+    assert running_body(device) == before and not saves
 
 
 @pytest.mark.parametrize(
@@ -138,12 +133,12 @@ def test_rejected_line_is_undone_and_reported(router, transport, tmp_path):
 def test_any_percent_line_is_an_error(router, tmp_path, answer):
     """Errors the push was never told about: the router applied the line and complained (or did not apply it)."""
     device, ports, saves = router
-    before = body(device)
+    before = running_body(device)
     device.inject_answer("proxy-dns ip enable", answer, applied=True)
     with pytest.raises(IxPushError, match="the router rejected 'proxy-dns ip enable': " + answer) as error:
         push(params(ports, "ssh", MANAGEMENT + ROUTES[0] + "\nproxy-dns ip enable\n", tmp_path))
     assert error.value.result["undone"] is True
-    assert body(device) == before and not saves
+    assert running_body(device) == before and not saves
 
 
 def test_known_warnings_are_not_errors(router, tmp_path):
@@ -252,19 +247,19 @@ def test_no_secret_in_any_result_or_message(router, tmp_path, config, secret):
 )
 def test_a_text_that_cannot_be_read_sends_nothing(router, tmp_path, config, message):
     device, ports, _saves = router
-    before = body(device)
+    before = running_body(device)
     with pytest.raises(IxConfigError, match=message):
         push(params(ports, "ssh", config + MANAGEMENT, tmp_path))
-    assert body(device) == before
+    assert running_body(device) == before
 
 
 def test_a_global_line_indented_by_mistake_is_undone(router, tmp_path):
     device, ports, saves = router
-    before = body(device)
+    before = running_body(device)
     config = MANAGEMENT + "interface Tunnel5.0\n  no shutdown\n  ip route 10.0.0.0/8 Null0.0\n"
     with pytest.raises(IxPushError, match="the router rejected 'ip route 10.0.0.0/8 Null0.0'.*was undone .*; nothing was saved"):
         push(params(ports, "ssh", config, tmp_path))
-    assert body(device) == before and not saves
+    assert running_body(device) == before and not saves
 
 
 def test_crlf_text_is_read_like_lf(router, tmp_path):

@@ -19,6 +19,7 @@ from ansible_collections.multisite.vpn.ix_emulator import Device
 from ansible_collections.multisite.vpn.ix_emulator.server import serve
 from ansible_collections.multisite.vpn.plugins.action.ix_running_config import read_running_config
 from ansible_collections.multisite.vpn.plugins.plugin_utils.ix_session import IxSessionError
+from ansible_collections.multisite.vpn.tests.data.ix import running_body, startup_body
 
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 
@@ -73,12 +74,12 @@ def emulators_left(tmp_path) -> list[str]:
 @pytest.mark.parametrize("transport", ["ssh", "telnet"])
 def test_rehearsal_reads_the_router_pushes_to_the_copy_and_stops_it(real_router, transport, tmp_path):
     device, ports = real_router
-    before, startup = device.running_config_lines()[5:], device.startup_config_lines()[5:]
+    before, startup = running_body(device), startup_body(device)
     ran = run_rehearsal(tmp_path, getattr(ports, transport), transport)
     assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
     # What a real run would send: seed 004's configuration, shown as commands and as a diff.
     assert "interface Tunnel1.0" in ran.stdout and "+ip route default Tunnel0.0" in ran.stdout
-    assert device.running_config_lines()[5:] == before and device.startup_config_lines()[5:] == startup
+    assert running_body(device) == before and startup_body(device) == startup
     assert device.configuration_owner is None and not device.sessions
     copy = tmp_path / ".local/state/multisite-vpn/ix-rehearsal/ix2215-tokyo.cfg"
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600 and "! Current time" not in copy.read_text()
@@ -92,11 +93,11 @@ def test_the_guard_checks_the_real_routers_address_not_the_copys(real_router, tm
     """The role gives GigaEthernet2.0 the LAN address: on the real router that is the interface the session
     arrives through, so the rehearsal must refuse it as a real run would, although the copy is on 127.0.0.1."""
     device, ports = real_router
-    before = device.running_config_lines()[5:]
+    before = running_body(device)
     ran = run_rehearsal(tmp_path, ports.ssh, "ssh")
     assert ran.returncode == 2
     assert f"interface GigaEthernet2.0: 'no ip address {REAL_ADDRESS}/8' changes the interface this session arrives through ({REAL_ADDRESS})" in ran.stdout
-    assert device.running_config_lines()[5:] == before
+    assert running_body(device) == before
     assert emulators_left(tmp_path) == []
 
 

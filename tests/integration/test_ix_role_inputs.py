@@ -11,18 +11,17 @@ through and that the listeners notice a push.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pathlib
 import re
-import socket
 import subprocess
 import sys
-import threading
 
 import pytest
 import yaml
+
+from ansible_collections.multisite.vpn.tests.integration.connection_trap import listening
 
 REPO = pathlib.Path(__file__).parents[2]
 # The tasks that may stop a router: the role's argument spec and its checks (task names, as the callback shows them).
@@ -37,43 +36,6 @@ BOOTSTRAP_CHECK_TASKS = (
 # The `fatal: [host]: FAILED! => {json}` lines the default callback prints with callback_result_format=json.
 FATAL = re.compile(r"^fatal: \[(?P<host>[^\]]+)\]: FAILED! => ", re.MULTILINE)
 TASK = re.compile(r"^TASK \[(?P<name>.*)\] \**$", re.MULTILINE)
-
-
-class Listener:
-    """A TCP listener on loopback that accepts, counts and hangs up every connection."""
-
-    def __init__(self):
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        # Closing a socket does not wake an accept() blocked in another thread: the loop looks up now and then.
-        self.socket.settimeout(0.1)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                connection, _address = self.socket.accept()
-            except socket.timeout:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(5)
-        self.socket.close()
-
-
-@contextlib.contextmanager
-def listening():
-    listener = Listener()
-    try:
-        yield listener
-    finally:
-        listener.close()
 
 
 def secrets_of(host):

@@ -50,3 +50,22 @@ CORPUS_CHANGE_BY_MODE = {
     "watch-group": "probe-timer restorer 42",
     "ppp-profile": "authentication myname changed@example.com",
 }
+
+# `show running-config` and `show startup-config` begin with four `!` lines (software, version, build, and the
+# current time, which changes on every listing) and a `!`; the configuration follows them.
+HEADER_LINES = 5
+
+
+def config_body(listing: list[str]) -> list[str]:
+    """A listing of an IX configuration, as a list of lines, past its header."""
+    return listing[HEADER_LINES:]
+
+
+def running_body(device) -> list[str]:
+    """The IX emulator's running configuration past its header: equal before and after a run that changed nothing."""
+    return config_body(device.running_config_lines())
+
+
+def startup_body(device) -> list[str]:
+    """The IX emulator's saved configuration past its header."""
+    return config_body(device.startup_config_lines())

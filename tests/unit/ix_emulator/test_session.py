@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.multisite.vpn.ix_emulator import ConfigTree, Device
 from ansible_collections.multisite.vpn.ix_emulator.session import MORE, MORE_ERASE
-from ansible_collections.multisite.vpn.tests.data.ix import SECRETS, TOKYO
+from ansible_collections.multisite.vpn.tests.data.ix import SECRETS, TOKYO, running_body
 
 FROZEN = datetime.datetime(2024, 5, 26, 16, 8, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
 ENTER = "Enter configuration commands, one per line. End with CNTL/Z.\r\n"
@@ -171,11 +171,11 @@ def test_hostname_change_changes_the_prompt_at_once():
 )
 def test_rejected_input_leaves_the_configuration_alone(lines, message):
     device = tokyo()
-    before = running_lines(device)[5:]
+    before = running_body(device)
     session = device.open_session()
     prompt_before = run(session, lines[:-1] or [""]).rsplit("\r\n", 1)[-1]
     assert session.feed(lines[-1]) == f"{message}\r\n{prompt_before}"
-    assert running_lines(device)[5:] == before
+    assert running_body(device) == before
 
 
 @pytest.mark.parametrize(
@@ -372,11 +372,11 @@ BGP = "router bgp 1\n  neighbor 192.0.2.1 remote-as 2\n  address-family ipv4 uni
 )
 def test_rejected_input_in_nested_modes_changes_nothing(lines, message, prompt):
     device = Device.from_running_config(BGP, clock=lambda: FROZEN)
-    before = running_lines(device)[5:]
+    before = running_body(device)
     session = device.open_session()
     run(session, ["configure", *lines[:-1]])
     assert session.feed(lines[-1]) == f"{message}\r\n{prompt}"
-    assert running_lines(device)[5:] == before
+    assert running_body(device) == before
 
 
 def test_lines_typed_in_nested_blocks_land_in_them():

@@ -1,17 +1,13 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The host_firewall role's table: the hub's rules as they were before the role existed, one rule per
-address family for mixed sources, and a file that nft itself accepts."""
+"""The host_firewall role's table: the hub's rules as they were before the role existed, and one rule per
+address family for mixed sources. (That nft itself accepts the file: tests/integration/test_host_firewall_nft.py.)"""
 
 from __future__ import annotations
 
-import os
 import pathlib
-import shutil
-import subprocess
 
 import jinja2
-import pytest
 
 from ansible_collections.multisite.vpn.plugins.filter.network import FilterModule
 
@@ -110,12 +106,3 @@ def test_no_forwarding_unless_listed():
         "    ct state established,related accept",
     ]
     assert "iifname" not in forward
-
-
-@pytest.mark.skipif(shutil.which("nft") is None or os.geteuid() != 0, reason="nft -c needs nft and root")
-@pytest.mark.parametrize("variables", [HUB_OCI, SPOKE_MIXED], ids=["hub", "spoke-mixed-sources"])
-def test_nft_accepts_the_table(variables, tmp_path):
-    table = tmp_path / "table.nft"
-    table.write_text(render(variables))
-    checked = subprocess.run(["nft", "-c", "-f", str(table)], capture_output=True, text=True, check=False)
-    assert checked.returncode == 0, checked.stderr

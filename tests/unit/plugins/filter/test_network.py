@@ -157,6 +157,44 @@ def test_errors(filter_function, subnet, index, message):
 
 
 @pytest.mark.parametrize(
+    "index, reserved, host",
+    [
+        pytest.param(11, [1], "192.168.31.11", id="spoke-beside-the-hub"),
+        pytest.param(1, None, "192.168.31.1", id="hub-asks-for-1"),
+        pytest.param(1, [], "192.168.31.1", id="nothing-reserved"),
+        pytest.param("11", ["1", 2], "192.168.31.11", id="strings-from-jinja"),
+    ],
+)
+@pytest.mark.parametrize("filter_function", [subnet_host, subnet_interface_address], ids=["subnet_host", "subnet_interface_address"])
+def test_reserved_indexes_are_left_to_their_owner(filter_function, index, reserved, host):
+    assert filter_function("192.168.31.0/24", index, reserved).split("/")[0] == host
+
+
+@pytest.mark.parametrize(
+    "index, reserved, message",
+    [
+        pytest.param(
+            1, [1],
+            "index 1 is reserved in 192.168.31.0/24 (192.168.31.1 is another host's address, such as the hub's); give this host its own index",
+            id="spoke-given-the-hub-index",
+        ),
+        pytest.param(
+            "1", [1],
+            "index 1 is reserved in 192.168.31.0/24 (192.168.31.1 is another host's address, such as the hub's); give this host its own index",
+            id="index-string-from-jinja",
+        ),
+        pytest.param(11, "1", "reserved must be a list of indexes such as [1], not str '1'", id="reserved-given-as-a-string"),
+        pytest.param(11, ["one"], "the index for 192.168.31.0/24 must be an integer, not str 'one'", id="reserved-not-a-number"),
+    ],
+)
+@pytest.mark.parametrize("filter_function", [subnet_host, subnet_interface_address], ids=["subnet_host", "subnet_interface_address"])
+def test_reserved_errors(filter_function, index, reserved, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        filter_function("192.168.31.0/24", index, reserved)
+    assert error.value.message == message
+
+
+@pytest.mark.parametrize(
     "prefixes, families",
     [
         pytest.param([], {}, id="empty-is-no-family"),

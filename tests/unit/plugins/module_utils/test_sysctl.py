@@ -79,6 +79,7 @@ def test_sort_keys_orders_by_components():
         pytest.param("1", "1", id="string"),
         pytest.param("32768 60999", "32768 60999", id="multi-value"),
         pytest.param("  32768 \t 60999\n", "32768 60999", id="multi-value-whitespace"),
+        pytest.param("1\n", "1", id="trailing-newline-of-a-yaml-block"),
         pytest.param("fq", "fq", id="word"),
     ],
 )
@@ -95,6 +96,11 @@ def test_canonical_value(value, expected):
         pytest.param(["1"], "must be a string or an integer, not list", id="list"),
         pytest.param(None, "must be a string or an integer, not NoneType", id="none"),
         pytest.param(" \t", "is empty", id="blank"),
+        pytest.param("1\nkernel.sysrq = 1", "has a line break or NUL inside it; a sysctl.d line holds one value", id="newline-inside"),
+        pytest.param("1\r\nkernel.sysrq = 1", "has a line break or NUL inside it", id="crlf-inside"),
+        pytest.param("1\x0bkernel.sysrq=1", "has a line break or NUL inside it", id="vertical-tab-inside"),
+        pytest.param("1\u2028x", "has a line break or NUL inside it", id="unicode-line-separator-inside"),
+        pytest.param("1\0", "has a line break or NUL inside it", id="nul"),
     ],
 )
 def test_canonical_value_rejects(value, message):
@@ -361,16 +367,3 @@ def test_build_diff_covers_file_and_live_values():
 def test_build_diff_without_live_values_has_file_only():
     diff = kernel_params.build_diff("/x.conf", "", "new\n")
     assert [entry["before_header"] for entry in diff] == ["/x.conf"]
-
-
-def test_read_conf_absent_and_present(tmp_path):
-    path = tmp_path / "x.conf"
-    assert kernel_params.read_conf(str(path)) == (None, None)
-    path.write_bytes(b"a = 1\n")
-    path.chmod(0o600)
-    assert kernel_params.read_conf(str(path)) == (b"a = 1\n", 0o600)
-
-
-def test_read_conf_directory_fails(tmp_path):
-    with pytest.raises(SysctlError, match="cannot read"):
-        kernel_params.read_conf(str(tmp_path))

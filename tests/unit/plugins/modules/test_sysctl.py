@@ -251,3 +251,36 @@ def test_invalid_key_fails_before_reading_anything(fake_proc, run_module, conf):
     assert failed
     assert "'net/../../etc/shadow'" in result["msg"]
     assert not conf.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        pytest.param(
+            {"net.ipv4.ip_forward": "1\nkernel.sysrq = 1"},
+            "value for kernel parameter net.ipv4.ip_forward has a line break or NUL inside it; a sysctl.d line holds one"
+            " value, give it on one line (fields separated by spaces)",
+            id="value-with-a-newline",
+        ),
+        pytest.param(
+            {"net.ipv4.ip_forward": 1, "net.ipv6.conf.all.forwarding": "1\r\nkernel.sysrq=1"},
+            "value for kernel parameter net.ipv6.conf.all.forwarding has a line break or NUL inside it",
+            id="value-with-crlf",
+        ),
+        pytest.param({"net.ipv4.ip_forward": True}, "value for kernel parameter net.ipv4.ip_forward is a boolean (True)", id="boolean"),
+        pytest.param({"net.ipv4.conf.*.rp_filter": 1}, "kernel parameter name 'net.ipv4.conf.*.rp_filter' is a pattern", id="pattern"),
+        pytest.param(
+            {"net.ipv4.ip_forward\nkernel.sysrq": 1},
+            "kernel parameter name 'net.ipv4.ip_forward\\nkernel.sysrq' contains whitespace, '=' or NUL",
+            id="name-with-a-newline",
+        ),
+    ],
+)
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_bad_input_fails_with_one_message_and_changes_nothing(fake_proc, run_module, conf, settings, message, check_mode):
+    proc_before = fake_proc.snapshot()
+    failed, result = run_module(main, {"settings": settings, "path": str(conf)}, check_mode=check_mode)
+    assert failed
+    assert result["msg"].startswith(message)
+    assert not conf.parent.exists()
+    assert fake_proc.snapshot() == proc_before

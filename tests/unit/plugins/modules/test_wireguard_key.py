@@ -408,3 +408,41 @@ def test_symlink_is_refused(fake_wg, run_module, key_file, tmp_path):
     assert target.read_text() == GENERATED_KEY + "\n"
     assert file_mode(target) == 0o644
     assert key_file.is_symlink()
+
+
+ZERO_KEY = base64.b64encode(bytes(32)).decode()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        pytest.param(
+            {"path": "wg-oci.key"},
+            "path 'wg-oci.key' is relative; give an absolute path such as /etc/wireguard/wg0.key (a relative path depends on"
+            " the directory the module runs in)",
+            id="relative-path",
+        ),
+        pytest.param(
+            {"path": "etc/wireguard/wg-oci.key", "private_key": RESTORED_KEY}, "path 'etc/wireguard/wg-oci.key' is relative", id="relative-path-with-key"
+        ),
+        pytest.param(
+            {"private_key": ZERO_KEY},
+            "private_key is not a WireGuard private key: it is all zeros, which wg reads as no key at all; give the output of wg genkey",
+            id="all-zero-private-key",
+        ),
+        pytest.param(
+            {"private_key": RESTORED_KEY[:-4]},
+            "private_key is not a WireGuard private key: it is 40 characters long, a key is 44 (base64 of 32 bytes)",
+            id="truncated-private-key",
+        ),
+    ],
+)
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_bad_input_fails_before_anything_is_read_or_written(fake_wg, run_module, key_file, outputs, tmp_path, monkeypatch, args, message, check_mode):
+    monkeypatch.chdir(tmp_path)
+    failed, result = run_module(main, dict({"path": str(key_file)}, **args), check_mode=check_mode)
+    assert failed
+    assert result["msg"].startswith(message)
+    assert fake_wg.calls() == []
+    assert os.listdir(tmp_path) == ["bin"], "nothing written, not even relative to the working directory"
+    assert_no_private_key_leaked(fake_wg, outputs, RESTORED_KEY, RESTORED_KEY[:-4], ZERO_KEY)

@@ -14,13 +14,18 @@ import types
 import pytest
 
 from ansible.module_utils import basic
-from ansible_collections.multisite.vpn.plugins.module_utils import wireguard
+from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_peer_plan, wireguard_set
+from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import ConfFileError
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peers_file import CONF_HEADER, parse_peers_conf
 from ansible_collections.multisite.vpn.plugins.modules import wireguard_peer
 from ansible_collections.multisite.vpn.plugins.modules.wireguard_peer import main
 from ansible_collections.multisite.vpn.tests.unit.wireguard_keys import HUB, PRIVATE, PSK_1, PSK_2, SPOKE_DE, SPOKE_JP, SPOKE_US, make_key
 
 
 NOW = 1795310742
+# The public key of the fake wg0 (its private key is PRIVATE); HUB is a peer, as on a spoke.
+OWN_PUBLIC = make_key(0x51)
+ZERO_KEY = "A" * 43 + "="
 
 # A stand-in for wg(8): `show IF dump` and `set IF peer K [remove] [preshared-key FILE] [endpoint E]
 # [persistent-keepalive N|off] [allowed-ips A,B]`. It keeps the interfaces in state.json, appends every
@@ -150,7 +155,7 @@ class FakeWg:
         self.save(
             dict(
                 interfaces=dict(
-                    wg0=dict(private_key=PRIVATE, public_key=HUB, listen_port=51820, fwmark="off", peers=[]),
+                    wg0=dict(private_key=PRIVATE, public_key=OWN_PUBLIC, listen_port=51820, fwmark="off", peers=[]),
                 ),
                 dns={},
                 psk_files=[],
@@ -190,7 +195,7 @@ def fake_wg(tmp_path, monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, arg, required=False, opt_dirs=None: str(wg.path) if arg == "wg" else None)
     # Key files go to a directory the tests can watch, not the real /run.
     (tmp_path / "run").mkdir()
-    monkeypatch.setattr(wireguard, "SECRET_DIR_PARENTS", (str(tmp_path / "run"),))
+    monkeypatch.setattr(wireguard_set, "SECRET_DIR_PARENTS", (str(tmp_path / "run"),))
     monkeypatch.setattr(wireguard_peer, "time", types.SimpleNamespace(time=lambda: NOW + 0.5))
     # Recorded here: once controller code is imported (another test may do it), ansible-core 2.19 sends
     # module warnings to the display instead of the result.
@@ -240,7 +245,7 @@ def test_first_run_adds_peers_in_one_call(fake_wg, run_module, conf, tmp_path):
     assert [(entry["mode"], entry["dir_mode"]) for entry in fake_wg.load()["psk_files"]] == [(0o600, 0o700)]
     assert os.listdir(str(tmp_path / "run")) == []
     assert conf.read_text() == (
-        wireguard.CONF_HEADER % "wg0"
+        CONF_HEADER % "wg0"
         + "\n[Peer]\nPublicKey = %s\nPresharedKey = %s\nAllowedIPs = 192.168.31.2/32, 100.64.1.0/24\n" % (SPOKE_JP, PSK_1)
         + "\n[Peer]\nPublicKey = %s\nAllowedIPs = 192.168.31.3/32\n" % SPOKE_US
     )
@@ -312,7 +317,7 @@ def test_unlisted_peer(fake_wg, run_module, conf, exclusive, live_after, file_ke
     failed, result = run_module(main, hub_args(conf, HUB_PEERS, exclusive=exclusive))
     assert not failed, result
     assert set(fake_wg.peers()) == live_after
-    assert [peer["public_key"] for peer in wireguard.parse_peers_conf(conf.read_text())] == file_keys
+    assert [peer["public_key"] for peer in parse_peers_conf(conf.read_text())] == file_keys
     if exclusive:
         assert result["removed"] == [SPOKE_DE]
         assert result["changed"] is True
@@ -349,7 +354,7 @@ def test_keepalive_and_endpoint_of_a_spoke(fake_wg, run_module, conf, monkeypatc
     state["dns"]["hub-oci.lab.test"] = "198.51.100.21"
     fake_wg.save(state)
     monkeypatch.setattr(
-        wireguard.socket,
+        wireguard_peer_plan.socket,
         "getaddrinfo",
         lambda host, port, family=0, type=0, proto=0, flags=0: [(socket.AF_INET, socket.SOCK_DGRAM, 17, "", ("198.51.100.21", port))],
     )
@@ -446,9 +451,9 @@ def test_wrong_file_mode_is_corrected_without_touching_peers(fake_wg, run_module
 
 def test_default_config_path_follows_the_interface(fake_wg, run_module, monkeypatch):
     def read_conf(path):
-        raise wireguard.WireGuardError("read " + path)
+        raise ConfFileError("read " + path)
 
-    monkeypatch.setattr(wireguard, "read_conf", read_conf)
+    monkeypatch.setattr(wireguard_peer, "read_conf", read_conf)
     failed, result = run_module(main, dict(interface="wg0", peers=HUB_PEERS))
     assert failed
     assert result["msg"] == "read /etc/wireguard/wg0.peers.conf"
@@ -473,11 +478,25 @@ def test_interface_that_is_not_wireguard(fake_wg, run_module, conf):
     [
         pytest.param(dict(interface="wg-much-too-long0"), "interface 'wg-much-too-long0' has 17 characters", id="interface-too-long"),
         pytest.param(dict(interface="wg/0"), "interface 'wg/0' contains whitespace, '/' or ':'", id="interface-slash"),
-        pytest.param(dict(peers=[dict(public_key="bm90IGEga2V5")]), "peers[0]: public_key is not a WireGuard key", id="bad-public-key"),
-        pytest.param(dict(peers=[HUB_PEERS[1], HUB_PEERS[1]]), "peers[1]: public_key %s is also given in peers[0]" % SPOKE_US, id="same-key-twice"),
+        pytest.param(
+            dict(peers=[dict(public_key="bm90IGEga2V5")]),
+            "peers[0]: public_key is not a WireGuard public key: it is 12 characters long, a key is 44 (base64 of 32 bytes)",
+            id="bad-public-key",
+        ),
+        pytest.param(
+            dict(peers=[dict(public_key=ZERO_KEY)]),
+            "peers[0]: public_key is not a WireGuard public key: it is all zeros, which wg reads as no key at all",
+            id="all-zero-public-key",
+        ),
+        pytest.param(dict(peers=[HUB_PEERS[1], HUB_PEERS[1]]), "peers[1]: public_key is also given in peers[0]", id="same-key-twice"),
+        pytest.param(
+            dict(peers=HUB_PEERS + [dict(public_key=PSK_1, allowed_ips=["192.168.31.9/32"])]),
+            "peers[2]: public_key is the preshared_key of peers[0], which is a secret; give the peer's public key",
+            id="preshared-key-as-public-key",
+        ),
         pytest.param(
             dict(peers=[dict(public_key=SPOKE_JP, allowed_ips=["10.0.0.0/24"]), dict(public_key=SPOKE_US, allowed_ips=["10.0.0.128/25"])]),
-            "peers[1] (%s): allowed_ips 10.0.0.128/25 overlaps 10.0.0.0/24 of peers[0]" % SPOKE_US,
+            "peers[1]: allowed_ips 10.0.0.128/25 overlaps 10.0.0.0/24 of peers[0]",
             id="overlapping-allowed-ips",
         ),
         pytest.param(dict(peers=[dict(public_key=SPOKE_JP, allowed_ips=["10.0.0.0/33"])]), "allowed_ips[0] '10.0.0.0/33' is not a valid", id="invalid-cidr"),
@@ -486,7 +505,9 @@ def test_interface_that_is_not_wireguard(fake_wg, run_module, conf):
         pytest.param(dict(peers=[dict(public_key=HUB, endpoint="[2001:db8::1:51820")]), "'[' without ']'", id="endpoint-malformed-brackets"),
         pytest.param(dict(peers=[dict(public_key=HUB, persistent_keepalive=-1)]), "persistent_keepalive -1 is outside 0-65535", id="negative-keepalive"),
         pytest.param(dict(peers=[dict(public_key=HUB, persistent_keepalive=70000)]), "persistent_keepalive 70000 is outside 0-65535", id="keepalive-too-big"),
-        pytest.param(dict(peers=[dict(public_key=HUB, preshared_key="c2VjcmV0")]), "preshared_key is not a WireGuard key", id="bad-preshared-key"),
+        pytest.param(
+            dict(peers=[dict(public_key=HUB, preshared_key="c2VjcmV0")]), "peers[0]: preshared_key is not a WireGuard preshared key", id="bad-preshared-key"
+        ),
         pytest.param(dict(peers=[], exclusive=True), "peers is empty and exclusive is true", id="exclusive-empty"),
     ],
 )
@@ -499,17 +520,62 @@ def test_bad_input_fails_before_any_wg_call(fake_wg, run_module, conf, args, mes
     assert fake_wg.calls() == []
     assert fake_wg.state_path.read_bytes() == state_before
     assert not conf.parent.exists()
+    assert_no_key_in(result)
+
+
+def assert_no_key_in(result):
+    """No key of the tests in the message, and no secret anywhere in what the module returned."""
+    for key in (PRIVATE, PSK_1, PSK_2, HUB, SPOKE_JP, SPOKE_US, SPOKE_DE, OWN_PUBLIC):
+        assert key not in result["msg"]
+    for secret in (PRIVATE, PSK_1, PSK_2):
+        assert secret not in json.dumps(result)
+
+
+@pytest.mark.parametrize(
+    "peers, message",
+    [
+        pytest.param(
+            HUB_PEERS + [dict(public_key=PRIVATE, allowed_ips=["192.168.31.9/32"])],
+            "peers[2]: public_key is the private key of wg0, this host's own secret; give the peer's public key"
+            " (wg pubkey prints it on the peer) and keep the private key on this host",
+            id="own-private-key-as-public-key",
+        ),
+        pytest.param(
+            [dict(public_key=OWN_PUBLIC, allowed_ips=["192.168.31.9/32"])],
+            "peers[0]: public_key is the public key of wg0 itself; a peer is another host, give that host's public key",
+            id="own-public-key",
+        ),
+        pytest.param(
+            [dict(public_key=SPOKE_JP, preshared_key=PRIVATE)],
+            "peers[0]: preshared_key is the private key of wg0; give a key made by wg genpsk",
+            id="own-private-key-as-preshared-key",
+        ),
+    ],
+)
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_keys_of_the_interface_itself_are_refused_after_reading_it(fake_wg, run_module, conf, peers, message, check_mode):
+    fake_wg.set_peers(live_peer(SPOKE_DE, ["192.168.31.4/32"]))
+    state_before = fake_wg.state_path.read_bytes()
+    failed, result = run_module(main, hub_args(conf, peers), check_mode=check_mode, diff=True)
+    assert failed
+    assert result["msg"] == message
+    assert fake_wg.set_calls() == []
+    assert fake_wg.state_path.read_bytes() == state_before
+    assert not conf.parent.exists()
+    # The private key is masked even in the arguments the module echoes back (invocation): the dump's
+    # private key went to no_log_values before the check refused it.
+    assert_no_key_in(result)
 
 
 def test_unresolvable_name_for_a_new_peer_fails_before_any_set(fake_wg, run_module, conf, monkeypatch):
     def no_such_name(host, port, family=0, type=0, proto=0, flags=0):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr(wireguard.socket, "getaddrinfo", no_such_name)
+    monkeypatch.setattr(wireguard_peer_plan.socket, "getaddrinfo", no_such_name)
     peers = HUB_PEERS + [dict(public_key=HUB, endpoint="gone.lab.test:51820")]
     failed, result = run_module(main, hub_args(conf, peers))
     assert failed
-    assert result["msg"] == "peer %s: endpoint host name gone.lab.test does not resolve and the peer has no endpoint yet" % HUB
+    assert result["msg"] == "peers[2]: endpoint host name gone.lab.test does not resolve and the peer has no endpoint yet"
     assert fake_wg.set_calls() == []
     assert not conf.parent.exists()
 
@@ -518,7 +584,11 @@ def test_overlap_with_a_peer_that_stays_fails_before_any_set(fake_wg, run_module
     fake_wg.set_peers(live_peer(SPOKE_DE, ["192.168.31.3/32"]))
     failed, result = run_module(main, hub_args(conf, HUB_PEERS))
     assert failed
-    assert "overlaps 192.168.31.3/32 of the live peer %s, which stays because exclusive is false" % SPOKE_DE in result["msg"]
+    assert (
+        "peers[1]: allowed_ips 192.168.31.3/32 overlaps 192.168.31.3/32 of a live peer that is not listed, which stays because exclusive is false"
+        in result["msg"]
+    )
+    assert SPOKE_DE not in result["msg"]
     assert fake_wg.set_calls() == []
     # With exclusive the old peer goes, and its address can be given to the new one.
     failed, result = run_module(main, hub_args(conf, HUB_PEERS, exclusive=True))
@@ -531,7 +601,7 @@ def test_unresolvable_name_keeps_the_live_endpoint_with_a_warning(fake_wg, run_m
     def no_such_name(host, port, family=0, type=0, proto=0, flags=0):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr(wireguard.socket, "getaddrinfo", no_such_name)
+    monkeypatch.setattr(wireguard_peer_plan.socket, "getaddrinfo", no_such_name)
     fake_wg.set_peers(live_peer(HUB, ["192.168.31.0/24"], "198.51.100.11:51820", keepalive=25))
     peers = [dict(public_key=HUB, allowed_ips=["192.168.31.0/24"], endpoint="hub-oci.lab.test:51820", persistent_keepalive=25)]
     failed, result = run_module(main, hub_args(conf, peers))
@@ -539,7 +609,7 @@ def test_unresolvable_name_keeps_the_live_endpoint_with_a_warning(fake_wg, run_m
     assert result["updated"] == {}
     assert fake_wg.set_calls() == []
     assert fake_wg.warnings == [
-        "peer %s: endpoint host name hub-oci.lab.test does not resolve; keeping the live endpoint 198.51.100.11:51820" % HUB
+        "peers[0]: endpoint host name hub-oci.lab.test does not resolve; keeping the live endpoint 198.51.100.11:51820"
     ]
     # The file still names the host, for the next boot.
     assert "Endpoint = hub-oci.lab.test:51820\n" in conf.read_text()

@@ -1,0 +1,555 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What is wrong with the hubs and spokes of an inventory, and with the variables of role wireguard_interface.
+
+Found on the controller before any play touches a host: playbooks/validate.yml runs inventory_problems once
+for the whole inventory (every problem of every host in one list), role wireguard_interface runs
+wireguard_interface_problems at each of its entry points. The hub role takes its default peers from
+spokes_of_hub, which reads spoke_hubs exactly as the checks do.
+
+Each problem is one message that starts with the name of the variable to fix (inventory_problems: the host,
+then the variable). A secret's value (a private key) never appears in one: a message says what is wrong with
+it, never what it is. The documentation of each filter is in the C(<filter>.yml) file next to this one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleError, AnsibleFilterError
+from jinja2 import Undefined
+from jinja2.exceptions import TemplateError
+
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import interface_name_problem
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import key_problem
+
+# wg-quick takes an interface name of 1-15 of these characters only (its CONFIG_FILE check), and the roles
+# start wg-quick@<name>.service, whose instance name systemd takes unescaped only without '+' and '='.
+WG_QUICK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+HUB_TUNNEL_KEYS = ("interface", "ipv4", "port", "endpoint")
+MAX_PORT = 65535
+MAX_KEEPALIVE = 65535
+# The hub holds host number 1 of its tunnel subnet; spokes start above it.
+HUB_INDEX = 1
+# The longest tunnel prefix that holds the hub and at least one spoke.
+LONGEST_TUNNEL_PREFIX = 30
+SHOWN_LENGTH = 60
+# What YAML makes of an unquoted value (bool before int: True is an int too).
+KINDS = ((bool, "true or false"), (int, "an integer"), (float, "a number"), (str, "a string"), (Mapping, "a mapping"),
+         (list, "a list"), (type(None), "null"))
+UNSET = object()
+
+
+class _Unreadable:
+    """A variable whose template failed; why (one line, no value of a secret)."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
+def _kind(value) -> str:
+    return next((name for types, name in KINDS if isinstance(value, types)), type(value).__name__)
+
+
+def _show(value) -> str:
+    """VALUE for a message (never used for a secret): Python's repr, cut short."""
+    text = repr(value) if isinstance(value, str) else repr(_plain(value))
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 3] + "..."
+
+
+def _plain(value):
+    """VALUE with every nested template rendered: plain dicts, lists and scalars.
+
+    A template that fails gives an undefined value (ansible-core 2.19 puts a marker in its place, which
+    raises when used) or raises at once (earlier versions): both end in the caller's except clause.
+    """
+    if isinstance(value, Undefined):
+        str(value)  # raises, with the reason; an undefined value that does not is still no value
+        raise AnsibleError("it is undefined")
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _why(error: Exception, secret: bool) -> str:
+    text = (getattr(error, "message", None) or str(error) or type(error).__name__).strip().splitlines()[0]
+    # An undefined name is safe to show; any other failure of a secret's template may quote what it rendered.
+    if secret and not re.match(r"^'[^']*' is undefined", text):
+        return "its template failed (the error is not shown: the variable holds a secret)"
+    return "its template failed: " + text
+
+
+def _read(variables, name: str, secret: bool = False):
+    """The value of NAME in VARIABLES (one host's hostvars) rendered whole, UNSET when unset, or _Unreadable."""
+    try:
+        if name not in variables:
+            return UNSET
+        return _plain(variables[name])
+    except (AnsibleError, TemplateError) as error:
+        return _Unreadable(_why(error, secret))
+
+
+def _integer(value):
+    """VALUE as an int: an int (never a bool) or a string of digits, as Jinja may give one; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        return int(value)
+    return None
+
+
+def interface_problem(name) -> str | None:
+    """Why NAME cannot be the name of a WireGuard interface that wg-quick@ brings up, or None."""
+    if not isinstance(name, str):
+        return "is %s, not a string such as wg-oci" % _kind(name)
+    if not name:
+        return "is empty: give the interface's name, such as wg-oci"
+    # Linux's own rules first (length, '/', '.', '..', whitespace), as multisite.vpn.wireguard_peer applies them.
+    linux = interface_name_problem(name)
+    if linux:
+        # Its messages start with the word "interface"; ours start with the variable's name.
+        return linux[len("interface "):] if linux.startswith("interface ") else linux
+    if not WG_QUICK_NAME.match(name):
+        return ("%s has a character wg-quick and systemd's unit names (wg-quick@<name>.service) do not take: "
+                "use letters, digits, '_', '.' and '-'" % _show(name))
+    return None
+
+
+def address_problem(address) -> str | None:
+    """Why ADDRESS is not an interface address with its prefix length (192.168.31.11/24), or None."""
+    example = "such as 192.168.31.11/24"
+    if not isinstance(address, str):
+        return "is %s, not an address with its prefix length %s" % (_kind(address), example)
+    try:
+        interface = ipaddress.ip_interface(address.strip())
+    except ValueError:
+        interface = None
+    if interface is not None and "/" not in address:
+        return "%s has no prefix length: give the address with it, %s" % (_show(address), example)
+    if interface is None:
+        return "%s is not an IPv4 or IPv6 address with a prefix length, %s" % (_show(address), example)
+    network = interface.network
+    if interface.version == 4 and network.prefixlen < 31 and interface.ip in (network.network_address, network.broadcast_address):
+        which = "network" if interface.ip == network.network_address else "broadcast"
+        return "%s is the %s address of %s: give a host's address in it, such as %s/%d" % (
+            address, which, network, network.network_address + 1, network.prefixlen)
+    return None
+
+
+def port_problem(port, lowest: int = 1) -> str | None:
+    """Why PORT is not a port number from LOWEST to 65535, or None."""
+    number = _integer(port)
+    if number is None:
+        return "%s is %s, not a port number (%d-%d)" % (_show(port), _kind(port), lowest, MAX_PORT)
+    if not lowest <= number <= MAX_PORT:
+        return "%d is outside %d-%d" % (number, lowest, MAX_PORT)
+    return None
+
+
+def private_key_problem(key) -> str | None:
+    """Why KEY (a secret, never shown) is not a WireGuard private key, or None; empty means none given."""
+    if key is None or key == "":
+        return None
+    if not isinstance(key, str):
+        return "is %s, not a string: give the output of wg genkey (the value is not shown)" % _kind(key)
+    # A vault value ends in a newline; the wireguard_key module strips it too.
+    why = key_problem(key.strip())
+    if why:
+        return "is not a WireGuard private key: %s; give the output of wg genkey (the value is not shown)" % why
+    return None
+
+
+def tunnel_subnet_problem(subnet):
+    """(network, None) for a hub's tunnel subnet such as 192.168.31.0/24, else (None, why not)."""
+    example = "such as 192.168.31.0/24"
+    if not isinstance(subnet, str):
+        return None, "is %s, not an IPv4 subnet %s" % (_kind(subnet), example)
+    if "/" not in subnet:
+        try:
+            ipaddress.IPv4Address(subnet.strip())
+        except ValueError:
+            return None, "%s is not an IPv4 subnet %s" % (_show(subnet), example)
+        return None, "%s has no prefix length: give the tunnel's subnet, %s" % (_show(subnet), example)
+    if ":" in subnet:
+        return None, "%s is IPv6: ipv4 is the tunnel's IPv4 subnet, %s" % (_show(subnet), example)
+    try:
+        return _roomy(ipaddress.IPv4Network(subnet.strip()))
+    except ValueError:
+        pass
+    try:
+        meant = ipaddress.IPv4Network(subnet.strip(), strict=False)
+    except ValueError:
+        return None, "%s is not an IPv4 subnet %s" % (_show(subnet), example)
+    return None, "%s has host bits set; did you mean %s? (the hub holds the subnet's first address)" % (_show(subnet), meant)
+
+
+def _roomy(network):
+    if network.prefixlen > LONGEST_TUNNEL_PREFIX:
+        return None, "%s has no room for the hub and a spoke: give a /%d or shorter prefix" % (network, LONGEST_TUNNEL_PREFIX)
+    return network, None
+
+
+def endpoint_problem(endpoint) -> str | None:
+    """Why ENDPOINT is not the DNS name or address spokes reach a hub by (without a port), or None."""
+    if not isinstance(endpoint, str):
+        return "is %s, not a DNS name such as hub-oci.example.net" % _kind(endpoint)
+    text = endpoint.strip()
+    if not text:
+        return "is empty: give the DNS name spokes reach the hub by, such as hub-oci.example.net"
+    if any(character.isspace() for character in endpoint) or "/" in text:
+        return "%s is not a DNS name or address (whitespace, '/' or a URL): give the name alone, such as hub-oci.example.net" % _show(endpoint)
+    if text.startswith("["):
+        try:
+            ipaddress.IPv6Address(text[1:-1] if text.endswith("]") else "")
+            return None
+        except ValueError:
+            return "%s is not an IPv6 address in brackets, such as [2001:db8::1]" % _show(endpoint)
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    else:
+        if ":" in text:
+            return "%s is an IPv6 address: write it in brackets, [%s], as spokes add ':<port>' to it" % (_show(endpoint), text)
+        return None
+    if ":" in text:
+        return "%s has a port: give the name or address alone; the port is hub_tunnel.port" % _show(endpoint)
+    labels = text[:-1].split(".") if text.endswith(".") else text.split(".")
+    # An all-digit last label is a mistyped address (1.2.3.256), never a DNS name.
+    if len(text) > 253 or not all(HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        return "%s is neither a DNS name nor an IP address" % _show(endpoint)
+    return None
+
+
+def wireguard_interface_problems(variables) -> list[str]:
+    """What is wrong with the variables of role wireguard_interface that VARIABLES holds (those it has only)."""
+    variables = dict(variables or {})
+    checks = (
+        ("wireguard_interface_name", interface_problem),
+        ("wireguard_interface_address", address_problem),
+        ("wireguard_interface_listen_port", port_problem),
+        ("wireguard_interface_private_key", private_key_problem),
+    )
+    problems = []
+    for name, check in checks:
+        if name in variables:
+            why = check(variables[name])
+            if why:
+                problems.append("%s: %s" % (name, why))
+    return problems
+
+
+class _Inventory:
+    """The hubs and spokes of one inventory, read once from its hostvars; problems kept per host."""
+
+    def __init__(self, hostvars, groups):
+        groups = dict(groups or {})
+        self.hostvars = hostvars
+        self.hubs = [str(host) for host in groups.get("hubs") or ()]
+        self.spokes = [str(host) for host in groups.get("spokes") or ()]
+        self.hosts = set(str(host) for host in groups.get("all") or ()) | set(self.hubs) | set(self.spokes)
+        self.problems: dict[str, list[str]] = {host: [] for host in self.hubs + self.spokes}
+        self.variables: dict[str, dict] = {}
+
+    def read(self, host: str, name: str, secret: bool = False):
+        cached = self.variables.setdefault(host, {})
+        if name not in cached:
+            try:
+                variables = self.hostvars[host]
+            except (KeyError, AnsibleError, TemplateError):
+                variables = {}
+            cached[name] = _read(variables, name, secret)
+        return cached[name]
+
+    def add(self, host: str, variable: str, why: str):
+        self.problems[host].append("%s: %s" % (variable, why))
+
+    def readable(self, host: str, name: str, secret: bool = False):
+        """The value, or UNSET; an unreadable value is reported (once) and taken as UNSET."""
+        value = self.read(host, name, secret)
+        if isinstance(value, _Unreadable):
+            if not any(problem.startswith(name + ": ") for problem in self.problems[host]):
+                self.add(host, name, value.why)
+            return UNSET
+        return value
+
+    def tunnels(self) -> dict:
+        """{hub: its tunnel} for the hubs whose hub_tunnel is set; a tunnel's network, port and interface are None
+        where they are wrong (reported on the hub)."""
+        found = {}
+        for hub in self.hubs:
+            tunnel = self.read(hub, "hub_tunnel")
+            if tunnel is not UNSET:
+                found[hub] = {"network": None, "port": None, "interface": None}
+        return found
+
+    def hub_names(self, spoke: str):
+        """The hubs SPOKE keeps a tunnel to as its spoke_hubs names them, or None when spoke_hubs is no list of names."""
+        value = self.read(spoke, "spoke_hubs")
+        if value is UNSET:
+            # The spoke role's default: every hub with a hub_tunnel.
+            return [hub for hub in self.hubs if self.read(hub, "hub_tunnel") is not UNSET]
+        if isinstance(value, list) and all(isinstance(hub, str) for hub in value):
+            return list(value)
+        return None
+
+
+def _check_hub(inventory: _Inventory, hub: str, tunnels: dict, seen: dict):
+    tunnel = inventory.readable(hub, "hub_tunnel")
+    if tunnel is not UNSET:
+        _check_tunnel(inventory, hub, tunnel, tunnels, seen)
+    key = inventory.readable(hub, "hub_private_key", secret=True)
+    why = private_key_problem(key) if key is not UNSET else None
+    if why:
+        inventory.add(hub, "hub_private_key", why)
+    port = inventory.readable(hub, "hub_ssh_port")
+    if port is not UNSET and port_problem(port):
+        inventory.add(hub, "hub_ssh_port", port_problem(port))
+    if hub in inventory.spokes:
+        inventory.add(hub, "groups", "%s is in both groups hubs and spokes: a host is a hub or a spoke, not both" % hub)
+
+
+def _check_tunnel(inventory: _Inventory, hub: str, tunnel, tunnels: dict, seen: dict):
+    if not isinstance(tunnel, Mapping):
+        inventory.add(hub, "hub_tunnel", "is %s, not a mapping of %s" % (_kind(tunnel), ", ".join(HUB_TUNNEL_KEYS)))
+        return
+    for key in tunnel:
+        if key not in HUB_TUNNEL_KEYS:
+            inventory.add(hub, "hub_tunnel", "%s is not one of its keys (%s)" % (_show(key), ", ".join(HUB_TUNNEL_KEYS)))
+    missing = [key for key in HUB_TUNNEL_KEYS if tunnel.get(key) is None]
+    for key in missing:
+        inventory.add(hub, "hub_tunnel." + key, "not set (hub_tunnel takes %s)" % ", ".join(HUB_TUNNEL_KEYS))
+    entry = tunnels[hub]
+    checks = (
+        ("interface", interface_problem, "interface"),
+        ("port", port_problem, "port"),
+        ("endpoint", endpoint_problem, None),
+    )
+    for key, check, keep in checks:
+        if key in missing:
+            continue
+        why = check(tunnel[key])
+        if why:
+            inventory.add(hub, "hub_tunnel." + key, why)
+        elif keep:
+            entry[keep] = _integer(tunnel[key]) if key == "port" else tunnel[key]
+    if "ipv4" not in missing:
+        network, why = tunnel_subnet_problem(tunnel["ipv4"])
+        if why:
+            inventory.add(hub, "hub_tunnel.ipv4", why)
+        entry["network"] = network
+    # A spoke has one interface per hub, named after the hub's tunnel, listening on the hub's port, holding the
+    # hub's whole subnet: two hubs must not share a name or a port, nor overlap.
+    for key, what in (("interface", "interface"), ("port", "port")):
+        if entry[key] is not None:
+            other = seen.setdefault(key, {}).setdefault(entry[key], hub)
+            if other != hub:
+                inventory.add(hub, "hub_tunnel." + key, "%s is also the %s of %s's tunnel: each spoke has one interface per hub, "
+                              "named after its tunnel and listening on its port, so every hub needs its own"
+                              % (_show(entry[key]), what, other))
+    if entry["network"] is not None:
+        for other, network in seen.setdefault("network", {}).items():
+            if network.overlaps(entry["network"]):
+                inventory.add(hub, "hub_tunnel.ipv4", "%s overlaps %s, the tunnel of %s: each spoke holds the whole subnet of "
+                              "every hub's tunnel, so they must not overlap" % (entry["network"], network, other))
+        seen["network"][hub] = entry["network"]
+
+
+def _check_spoke_hubs(inventory: _Inventory, spoke: str, tunnels: dict):
+    """The hubs of SPOKE whose tunnels can be checked further (those without problems of their own)."""
+    if isinstance(inventory.read(spoke, "spoke_hubs"), _Unreadable):
+        inventory.readable(spoke, "spoke_hubs")
+        return []
+    value = inventory.read(spoke, "spoke_hubs")
+    with_tunnel = [hub for hub in inventory.hubs if hub in tunnels]
+    if value is UNSET:
+        if not with_tunnel:
+            inventory.add(spoke, "spoke_hubs", "not set, and no host of group hubs has a hub_tunnel, so %s would have no tunnel: "
+                          "set hub_tunnel on the hubs" % spoke)
+        return with_tunnel
+    if isinstance(value, str):
+        return inventory.add(spoke, "spoke_hubs", "%s is a string, not a list: write spoke_hubs: [%s]" % (_show(value), value)) or []
+    if not isinstance(value, list):
+        return inventory.add(spoke, "spoke_hubs", "is %s, not a list of hub names such as [hub-oci, hub-gcp]" % _kind(value)) or []
+    if not value:
+        inventory.add(spoke, "spoke_hubs", "is empty: %s would have no tunnel, and every hub would remove it from its peers, which "
+                      "cuts the tunnels the controller reaches it through; to take a spoke out, remove it from group spokes" % spoke)
+        return []
+    usable = []
+    hubs_named = ", ".join(inventory.hubs) or "none"
+    for position, hub in enumerate(value):
+        if not isinstance(hub, str):
+            inventory.add(spoke, "spoke_hubs[%d]" % position, "%s is %s, not a hub's name" % (_show(hub), _kind(hub)))
+        elif hub in value[:position]:
+            inventory.add(spoke, "spoke_hubs", "%s is listed twice" % hub)
+        elif hub not in inventory.hosts:
+            inventory.add(spoke, "spoke_hubs", "%s is not a host of the inventory (group hubs: %s)" % (_show(hub), hubs_named))
+        elif hub not in inventory.hubs:
+            inventory.add(spoke, "spoke_hubs", "%s is not a host of group hubs (%s)" % (hub, hubs_named))
+        elif hub not in tunnels:
+            inventory.add(spoke, "spoke_hubs", "%s has no hub_tunnel, so there is no tunnel to keep to it: set hub_tunnel in %s's "
+                          "host_vars, or leave it out (hubs with a tunnel: %s)" % (hub, hub, ", ".join(with_tunnel) or "none"))
+        else:
+            usable.append(hub)
+    return usable
+
+
+NO_SITE_ID = ("not set: every spoke needs a stable site id of its own (group_vars/site_<name>.yml), from which its "
+              "host number in every tunnel (wireguard_host_index) is derived")
+
+
+def _check_site_id(inventory: _Inventory, spoke: str):
+    """This spoke's site_id when it is a positive integer, else UNSET (reported when wrong)."""
+    site_id = inventory.readable(spoke, "site_id")
+    if site_id is UNSET:
+        return UNSET
+    if isinstance(site_id, bool) or not isinstance(site_id, int):
+        hint = ": write it without quotes" if _integer(site_id) is not None else ""
+        inventory.add(spoke, "site_id", "%s is %s, not an integer%s" % (_show(site_id), _kind(site_id), hint))
+        return UNSET
+    if site_id < 1:
+        inventory.add(spoke, "site_id", "%d is not a positive integer: site ids start at 1" % site_id)
+        return UNSET
+    return int(site_id)
+
+
+def _check_index(inventory: _Inventory, spoke: str, hubs: list, tunnels: dict, site_id):
+    """This spoke's host number in the tunnels of HUBS, or None (reported when wrong)."""
+    index = inventory.read(spoke, "wireguard_host_index")
+    if index is UNSET or (isinstance(index, _Unreadable) and "'site_id' is undefined" in index.why):
+        if inventory.read(spoke, "site_id") is UNSET:
+            inventory.add(spoke, "site_id", NO_SITE_ID)
+        else:
+            inventory.add(spoke, "wireguard_host_index", "not set: the spoke's host number in every tunnel, which the shipped "
+                          "inventories derive from site_id in group_vars/spokes.yml (wireguard_host_index: \"{{ 10 + site_id | int }}\")")
+        return None
+    if isinstance(index, _Unreadable):
+        inventory.add(spoke, "wireguard_host_index", index.why)
+        return None
+    number = _integer(index)
+    if number is None:
+        inventory.add(spoke, "wireguard_host_index", "%s is %s, not an integer" % (_show(index), _kind(index)))
+        return None
+    if number <= HUB_INDEX:
+        inventory.add(spoke, "wireguard_host_index", "%d is not above %d: the hub holds host number %d of its tunnel, spokes "
+                      "the numbers above it" % (number, HUB_INDEX, HUB_INDEX))
+        return None
+    for hub in hubs:
+        network = tunnels[hub]["network"]
+        if network is None:
+            continue
+        last = network.num_addresses - 2
+        if number > last:
+            hint = ""
+            if site_id is not UNSET and number - site_id <= last:
+                hint = ", so site_id can be %d at most" % (last - (number - site_id))
+            inventory.add(spoke, "wireguard_host_index", "%d is beyond the last host of %s, the tunnel of %s: host numbers go up "
+                          "to %d%s" % (number, network, hub, last, hint))
+            return None
+    return number
+
+
+def _check_spoke(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict):
+    hubs = _check_spoke_hubs(inventory, spoke, tunnels)
+    site_id = _check_site_id(inventory, spoke)
+    number = _check_index(inventory, spoke, hubs, tunnels, site_id)
+    if site_id is not UNSET:
+        other = taken.setdefault("site_id", {}).setdefault(site_id, spoke)
+        if other != spoke:
+            inventory.add(spoke, "site_id", "%d is also the site_id of %s: every site needs an id of its own (the spoke's address "
+                          "in every tunnel is derived from it)" % (site_id, other))
+    if number is not None:
+        for hub in hubs:
+            owners = taken.setdefault("index", {}).setdefault(hub, {})
+            other = owners.setdefault(number, (spoke, site_id))
+            network = tunnels[hub]["network"]
+            # Two spokes with one site_id are reported above; one address from two site ids is reported here.
+            if other[0] != spoke and (site_id is UNSET or other[1] != site_id) and network is not None:
+                inventory.add(spoke, "wireguard_host_index", "%d is also the host number of %s, so both would be %s in the tunnel of %s "
+                              "(WireGuard has no duplicate address detection): give each spoke its own"
+                              % (number, other[0], network.network_address + number, hub))
+                break
+    for name, lowest, highest in (("spoke_persistent_keepalive", 0, MAX_KEEPALIVE), ("spoke_reresolve_interval", 1, None)):
+        value = inventory.readable(spoke, name)
+        if value is UNSET:
+            continue
+        number = _integer(value)
+        if number is None:
+            inventory.add(spoke, name, "%s is %s, not a number of seconds" % (_show(value), _kind(value)))
+        elif highest is None and number < lowest:
+            inventory.add(spoke, name, "%d is not a positive number of seconds" % number)
+        elif number < lowest or (highest is not None and number > highest):
+            inventory.add(spoke, name, "%d is outside %d-%d seconds" % (number, lowest, highest))
+
+
+def _check_hub_spokes(inventory: _Inventory, hub: str):
+    """An explicit hub_spokes must agree with the spokes' spoke_hubs: each tunnel needs both of its ends."""
+    listed = inventory.readable(hub, "hub_spokes")
+    if listed is UNSET:
+        return
+    if not isinstance(listed, list) or not all(isinstance(spoke, str) for spoke in listed):
+        inventory.add(hub, "hub_spokes", "is %s, not a list of spoke names" % _kind(listed))
+        return
+    for spoke in listed:
+        if spoke not in inventory.spokes:
+            inventory.add(hub, "hub_spokes", "%s is not a host of group spokes (%s)" % (_show(spoke), ", ".join(inventory.spokes) or "none"))
+            continue
+        hubs = inventory.hub_names(spoke)
+        if hubs is not None and hub not in hubs:
+            inventory.add(hub, "hub_spokes", "%s does not name %s in its spoke_hubs, so it has no interface for this tunnel" % (spoke, hub))
+    for spoke in inventory.spokes:
+        hubs = inventory.hub_names(spoke)
+        if hubs is not None and hub in hubs and spoke not in listed:
+            inventory.add(hub, "hub_spokes", "leaves out %s, whose spoke_hubs names %s: that spoke's tunnel to this hub would have "
+                          "no peer here" % (spoke, hub))
+
+
+def inventory_problems(hostvars, groups) -> list[str]:
+    """Every problem of the hubs and spokes of an inventory, as '<host>: <variable>: <what is wrong>'."""
+    inventory = _Inventory(hostvars, groups)
+    tunnels = inventory.tunnels()
+    seen: dict = {}
+    for hub in inventory.hubs:
+        _check_hub(inventory, hub, tunnels, seen)
+    taken: dict = {}
+    for spoke in inventory.spokes:
+        if spoke not in inventory.hubs:
+            _check_spoke(inventory, spoke, tunnels, taken)
+    for hub in inventory.hubs:
+        if hub in tunnels:
+            _check_hub_spokes(inventory, hub)
+    return ["%s: %s" % (host, problem) for host in inventory.problems for problem in inventory.problems[host]]
+
+
+def spokes_of_hub(hostvars, groups, hub) -> list[str]:
+    """The spokes whose spoke_hubs name HUB (unset: every hub with a hub_tunnel, the spoke role's default), in group order."""
+    inventory = _Inventory(hostvars, groups)
+    found = []
+    for spoke in inventory.spokes:
+        value = inventory.read(spoke, "spoke_hubs")
+        if isinstance(value, _Unreadable):
+            raise AnsibleFilterError("%s: spoke_hubs: %s" % (spoke, value.why))
+        hubs = inventory.hub_names(spoke)
+        if hubs is None:
+            raise AnsibleFilterError("%s: spoke_hubs: is %s, not a list of hub names (playbooks/validate.yml says more)" % (spoke, _kind(value)))
+        if hub in hubs:
+            found.append(spoke)
+    return found
+
+
+class FilterModule:
+    """Checks of the inventory's hubs and spokes and of role multisite.vpn.wireguard_interface's variables."""
+
+    def filters(self):
+        return {
+            "inventory_problems": inventory_problems,
+            "spokes_of_hub": spokes_of_hub,
+            "wireguard_interface_problems": wireguard_interface_problems,
+        }

@@ -1,0 +1,436 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The checks of the inventory's hubs and spokes and of role wireguard_interface's variables, as tables.
+
+The inventory is the lab's shape (three hubs, hub-vultr without a tunnel; three spokes on hub-oci and hub-gcp),
+given as hostvars would give it; each case changes it and lists every problem expected, in order, as (the start
+of the message: host and variable, a part of what follows). A template that fails is played both ways
+ansible-core has: an undefined marker in the value's place (2.19) and an exception on access (earlier).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import pathlib
+import re
+
+import jinja2
+import jinja2.nativetypes
+import pytest
+import yaml
+
+from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
+from ansible_collections.multisite.vpn.plugins.filter import inventory_checks
+from ansible_collections.multisite.vpn.plugins.filter.inventory_checks import (
+    FilterModule,
+    inventory_problems,
+    spokes_of_hub,
+    wireguard_interface_problems,
+)
+
+KEY = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
+# Secrets that must never be in a message: a wrong key is still someone's key, or the start of one.
+SECRET_SHORT = "Secret-hub-key-9Xq"
+SECRET_LONG = "Secret-hub-key-that-is-44-characters-long-Q="
+DELETE = object()
+
+
+class Raises:
+    """A value whose template fails on access, as ansible-core before 2.19 reports it."""
+
+    def __init__(self, message):
+        self.message = message
+
+
+class Vars(dict):
+    """One host's hostvars: a Raises value raises when read."""
+
+    def __getitem__(self, name):
+        value = super().__getitem__(name)
+        if isinstance(value, Raises):
+            raise AnsibleUndefinedVariable(value.message)
+        return value
+
+
+def undefined(name):
+    """What ansible-core 2.19 gives for a template that uses an undefined variable: a value that raises when used."""
+    return jinja2.StrictUndefined(name=name)
+
+
+def tunnel(interface, subnet, port, endpoint):
+    return {"interface": interface, "ipv4": subnet, "port": port, "endpoint": endpoint}
+
+
+def lab():
+    hubs = {
+        "hub-oci": {"hub_tunnel": tunnel("wg-oci", "192.168.31.0/24", 51820, "hub-oci.example.net")},
+        "hub-gcp": {"hub_tunnel": tunnel("wg-gcp", "192.168.32.0/24", 51821, "hub-gcp.example.net")},
+        "hub-vultr": {},
+    }
+    spokes = {
+        name: {"site_id": site_id, "wireguard_host_index": 10 + site_id, "spoke_hubs": ["hub-oci", "hub-gcp"]}
+        for name, site_id in (("spoke-jp", 1), ("spoke-us", 2), ("spoke-de", 3))
+    }
+    return hubs, spokes
+
+
+def inventory(changes=None, groups=None):
+    """(hostvars, groups) of the lab changed by CHANGES: {host: {variable: value or DELETE}}; GROUPS replaces groups."""
+    hubs, spokes = lab()
+    hostvars = {**copy.deepcopy(hubs), **copy.deepcopy(spokes), "ix2215-tokyo": {}}
+    for host, variables in (changes or {}).items():
+        for name, value in variables.items():
+            if value is DELETE:
+                hostvars.setdefault(host, {}).pop(name, None)
+            else:
+                hostvars.setdefault(host, {})[name] = value
+    all_groups = {"all": list(hostvars), "hubs": list(hubs), "spokes": list(spokes), "ix_routers": ["ix2215-tokyo"]}
+    all_groups.update(groups or {})
+    return {host: Vars(variables) for host, variables in hostvars.items()}, all_groups
+
+
+def oci(**changed):
+    """hub-oci's hub_tunnel with CHANGED keys (DELETE removes one)."""
+    value = tunnel("wg-oci", "192.168.31.0/24", 51820, "hub-oci.example.net")
+    value.update(changed)
+    return {key: item for key, item in value.items() if item is not DELETE}
+
+
+NO_TUNNEL = {"hub-oci": {"hub_tunnel": DELETE}, "hub-gcp": {"hub_tunnel": DELETE}}
+ALL_SPOKES = ("spoke-jp", "spoke-us", "spoke-de")
+
+CASES = [
+    ("good", {}, []),
+    ("good-unset-spoke-hubs-default-to-hubs-with-a-tunnel", {spoke: {"spoke_hubs": DELETE} for spoke in ALL_SPOKES}, []),
+    ("good-endpoint-ipv4", {"hub-oci": {"hub_tunnel": oci(endpoint="198.51.100.11")}}, []),
+    ("good-endpoint-ipv6-in-brackets", {"hub-oci": {"hub_tunnel": oci(endpoint="[2001:db8::11]")}}, []),
+    ("good-port-as-digits", {"hub-oci": {"hub_tunnel": oci(port="51820")}}, []),
+    ("good-index-as-digits", {"spoke-jp": {"wireguard_host_index": "11"}}, []),
+    ("good-private-key-from-a-vault-with-newline", {"hub-oci": {"hub_private_key": KEY + "\n"}}, []),
+    ("good-empty-private-key", {"hub-oci": {"hub_private_key": ""}}, []),
+    ("good-index-without-site-id", {"spoke-jp": {"site_id": DELETE}}, []),
+    ("good-hub-spokes-explicit", {"hub-oci": {"hub_spokes": list(ALL_SPOKES)}}, []),
+    # hub_tunnel: what the wireguard_interface role would have planned into files
+    ("interface-path", {"hub-oci": {"hub_tunnel": oci(interface="../../x")}},
+     [("hub-oci: hub_tunnel.interface: '../../x' ", "'/'")]),
+    ("interface-21-characters", {"hub-oci": {"hub_tunnel": oci(interface="wg-oci-tokyo-primary1")}},
+     [("hub-oci: hub_tunnel.interface: 'wg-oci-tokyo-primary1' ", "21 characters")]),
+    ("interface-dot-dot", {"hub-oci": {"hub_tunnel": oci(interface="..")}}, [("hub-oci: hub_tunnel.interface: ", "'..'")]),
+    ("interface-whitespace", {"hub-oci": {"hub_tunnel": oci(interface="wg oci")}}, [("hub-oci: hub_tunnel.interface: 'wg oci' ", "whitespace")]),
+    ("interface-plus-for-systemd", {"hub-oci": {"hub_tunnel": oci(interface="wg+oci")}},
+     [("hub-oci: hub_tunnel.interface: 'wg+oci' has a character wg-quick and systemd's unit names", "'_', '.' and '-'")]),
+    ("interface-empty", {"hub-oci": {"hub_tunnel": oci(interface="")}}, [("hub-oci: hub_tunnel.interface: is empty", "wg-oci")]),
+    ("interface-a-number", {"hub-oci": {"hub_tunnel": oci(interface=0)}}, [("hub-oci: hub_tunnel.interface: is an integer, not a string", "")]),
+    ("ipv4-not-an-address", {"hub-oci": {"hub_tunnel": oci(ipv4="not-an-address")}},
+     [("hub-oci: hub_tunnel.ipv4: 'not-an-address' is not an IPv4 subnet", "192.168.31.0/24")]),
+    ("ipv4-no-prefix", {"hub-oci": {"hub_tunnel": oci(ipv4="192.168.31.0")}}, [("hub-oci: hub_tunnel.ipv4: '192.168.31.0' has no prefix length", "")]),
+    ("ipv4-host-bits", {"hub-oci": {"hub_tunnel": oci(ipv4="192.168.31.1/24")}},
+     [("hub-oci: hub_tunnel.ipv4: '192.168.31.1/24' has host bits set", "did you mean 192.168.31.0/24?")]),
+    ("ipv4-is-ipv6", {"hub-oci": {"hub_tunnel": oci(ipv4="2001:db8:31::/64")}}, [("hub-oci: hub_tunnel.ipv4: '2001:db8:31::/64' is IPv6", "")]),
+    ("ipv4-no-room", {"hub-oci": {"hub_tunnel": oci(ipv4="192.168.31.0/31")}}, [("hub-oci: hub_tunnel.ipv4: 192.168.31.0/31 has no room", "/30")]),
+    ("port-70000", {"hub-oci": {"hub_tunnel": oci(port=70000)}}, [("hub-oci: hub_tunnel.port: 70000 is outside 1-65535", "")]),
+    ("port-0", {"hub-oci": {"hub_tunnel": oci(port=0)}}, [("hub-oci: hub_tunnel.port: 0 is outside 1-65535", "")]),
+    ("port-a-word", {"hub-oci": {"hub_tunnel": oci(port="wireguard")}}, [("hub-oci: hub_tunnel.port: 'wireguard' is a string, not a port number", "")]),
+    ("port-a-bool", {"hub-oci": {"hub_tunnel": oci(port=True)}}, [("hub-oci: hub_tunnel.port: True is true or false, not a port number", "")]),
+    ("endpoint-with-port", {"hub-oci": {"hub_tunnel": oci(endpoint="hub-oci.example.net:51820")}},
+     [("hub-oci: hub_tunnel.endpoint: 'hub-oci.example.net:51820' has a port", "hub_tunnel.port")]),
+    ("endpoint-bare-ipv6", {"hub-oci": {"hub_tunnel": oci(endpoint="2001:db8::11")}},
+     [("hub-oci: hub_tunnel.endpoint: '2001:db8::11' is an IPv6 address", "[2001:db8::11]")]),
+    ("endpoint-url", {"hub-oci": {"hub_tunnel": oci(endpoint="https://hub-oci.example.net")}}, [("hub-oci: hub_tunnel.endpoint: ", "URL")]),
+    ("endpoint-empty", {"hub-oci": {"hub_tunnel": oci(endpoint="")}}, [("hub-oci: hub_tunnel.endpoint: is empty", "")]),
+    ("endpoint-bad-address", {"hub-oci": {"hub_tunnel": oci(endpoint="198.51.100.300")}},
+     [("hub-oci: hub_tunnel.endpoint: '198.51.100.300' is neither a DNS name nor an IP address", "")]),
+    ("tunnel-unknown-key", {"hub-oci": {"hub_tunnel": oci(prot=51820)}}, [("hub-oci: hub_tunnel: 'prot' is not one of its keys", "endpoint")]),
+    ("tunnel-missing-key", {"hub-oci": {"hub_tunnel": oci(endpoint=DELETE)}}, [("hub-oci: hub_tunnel.endpoint: not set", "")]),
+    ("tunnel-not-a-mapping", {"hub-oci": {"hub_tunnel": "wg-oci"}}, [("hub-oci: hub_tunnel: is a string, not a mapping", "")]),
+    ("tunnel-template-fails-2.19", {"hub-oci": {"hub_tunnel": oci(port=undefined("oci_port"))}},
+     [("hub-oci: hub_tunnel: its template failed: 'oci_port' is undefined", "")]),
+    ("tunnel-template-fails-before-2.19", {"hub-oci": {"hub_tunnel": Raises("'oci_tunnel' is undefined")}},
+     [("hub-oci: hub_tunnel: its template failed: 'oci_tunnel' is undefined", "")]),
+    ("interface-of-another-hub", {"hub-gcp": {"hub_tunnel": tunnel("wg-oci", "192.168.32.0/24", 51821, "hub-gcp.example.net")}},
+     [("hub-gcp: hub_tunnel.interface: 'wg-oci' is also the interface of hub-oci's tunnel", "")]),
+    ("port-of-another-hub", {"hub-gcp": {"hub_tunnel": tunnel("wg-gcp", "192.168.32.0/24", 51820, "hub-gcp.example.net")}},
+     [("hub-gcp: hub_tunnel.port: 51820 is also the port of hub-oci's tunnel", "")]),
+    ("subnet-overlaps-another-hub", {"hub-gcp": {"hub_tunnel": tunnel("wg-gcp", "192.168.31.128/25", 51821, "hub-gcp.example.net")}},
+     [("hub-gcp: hub_tunnel.ipv4: 192.168.31.128/25 overlaps 192.168.31.0/24, the tunnel of hub-oci", "")]),
+    ("private-key-short", {"hub-oci": {"hub_private_key": SECRET_SHORT}},
+     [("hub-oci: hub_private_key: is not a WireGuard private key", "the value is not shown")]),
+    ("private-key-not-base64", {"hub-oci": {"hub_private_key": SECRET_LONG}},
+     [("hub-oci: hub_private_key: is not a WireGuard private key", "base64")]),
+    ("private-key-all-zeros", {"hub-oci": {"hub_private_key": "A" * 43 + "="}},
+     [("hub-oci: hub_private_key: is not a WireGuard private key", "zeros")]),
+    ("private-key-a-number", {"hub-oci": {"hub_private_key": 1234}}, [("hub-oci: hub_private_key: is an integer, not a string", "")]),
+    ("private-key-template-fails", {"hub-oci": {"hub_private_key": Raises("decrypting %s failed" % SECRET_SHORT)}},
+     [("hub-oci: hub_private_key: its template failed (the error is not shown", "")]),
+    ("private-key-undefined-vault-variable", {"hub-oci": {"hub_private_key": undefined("vault_hub_oci_key")}},
+     [("hub-oci: hub_private_key: its template failed: 'vault_hub_oci_key' is undefined", "")]),
+    ("ssh-port-0", {"hub-oci": {"hub_ssh_port": 0}}, [("hub-oci: hub_ssh_port: 0 is outside 1-65535", "")]),
+    ("hub-spokes-leaves-one-out", {"hub-oci": {"hub_spokes": ["spoke-jp", "spoke-us"]}},
+     [("hub-oci: hub_spokes: leaves out spoke-de, whose spoke_hubs names hub-oci", "no peer here")]),
+    ("hub-spokes-names-a-stranger", {"hub-oci": {"hub_spokes": list(ALL_SPOKES) + ["spoke-fr"]}},
+     [("hub-oci: hub_spokes: 'spoke-fr' is not a host of group spokes", "")]),
+    ("hub-spokes-names-a-spoke-of-another-hub", {"hub-oci": {"hub_spokes": list(ALL_SPOKES)}, "spoke-de": {"spoke_hubs": ["hub-gcp"]}},
+     [("hub-oci: hub_spokes: spoke-de does not name hub-oci in its spoke_hubs", "no interface")]),
+    # spoke_hubs
+    ("spoke-hubs-a-string", {"spoke-us": {"spoke_hubs": "hub-oci"}},
+     [("spoke-us: spoke_hubs: 'hub-oci' is a string, not a list: write spoke_hubs: [hub-oci]", "")]),
+    ("spoke-hubs-a-mapping", {"spoke-us": {"spoke_hubs": {"hub-oci": True}}}, [("spoke-us: spoke_hubs: is a mapping, not a list", "")]),
+    ("spoke-hubs-empty", {"spoke-us": {"spoke_hubs": []}},
+     [("spoke-us: spoke_hubs: is empty: spoke-us would have no tunnel, and every hub would remove it from its peers", "remove it from group spokes")]),
+    ("spoke-hubs-unknown-host", {"spoke-us": {"spoke_hubs": ["hub-oci", "hub-typo"]}},
+     [("spoke-us: spoke_hubs: 'hub-typo' is not a host of the inventory", "hub-oci, hub-gcp, hub-vultr")]),
+    ("spoke-hubs-not-a-hub", {"spoke-us": {"spoke_hubs": ["hub-oci", "ix2215-tokyo"]}},
+     [("spoke-us: spoke_hubs: ix2215-tokyo is not a host of group hubs", "")]),
+    ("spoke-hubs-twice", {"spoke-us": {"spoke_hubs": ["hub-oci", "hub-gcp", "hub-oci"]}}, [("spoke-us: spoke_hubs: hub-oci is listed twice", "")]),
+    ("spoke-hubs-hub-without-tunnel", {"spoke-us": {"spoke_hubs": ["hub-oci", "hub-vultr"]}},
+     [("spoke-us: spoke_hubs: hub-vultr has no hub_tunnel, so there is no tunnel to keep to it", "hub-oci, hub-gcp")]),
+    ("spoke-hubs-not-a-name", {"spoke-us": {"spoke_hubs": ["hub-oci", 5]}}, [("spoke-us: spoke_hubs[1]: 5 is an integer, not a hub's name", "")]),
+    ("spoke-hubs-unset-and-no-hub-has-a-tunnel", {**NO_TUNNEL, **{spoke: {"spoke_hubs": DELETE} for spoke in ALL_SPOKES}},
+     [("%s: spoke_hubs: not set, and no host of group hubs has a hub_tunnel" % spoke, "") for spoke in ALL_SPOKES]),
+    ("spoke-hubs-template-fails", {"spoke-us": {"spoke_hubs": undefined("my_hubs")}},
+     [("spoke-us: spoke_hubs: its template failed: 'my_hubs' is undefined", "")]),
+    # site_id and wireguard_host_index
+    ("site-id-missing-2.19", {"spoke-us": {"site_id": DELETE, "wireguard_host_index": undefined("site_id")}},
+     [("spoke-us: site_id: not set: every spoke needs a stable site id", "wireguard_host_index")]),
+    ("site-id-missing-before-2.19", {"spoke-us": {"site_id": DELETE, "wireguard_host_index": Raises("'site_id' is undefined")}},
+     [("spoke-us: site_id: not set", "")]),
+    ("site-id-and-index-missing", {"spoke-us": {"site_id": DELETE, "wireguard_host_index": DELETE}}, [("spoke-us: site_id: not set", "")]),
+    ("index-missing", {"spoke-us": {"wireguard_host_index": DELETE}}, [("spoke-us: wireguard_host_index: not set", "10 + site_id")]),
+    ("index-template-fails", {"spoke-us": {"wireguard_host_index": undefined("base_index")}},
+     [("spoke-us: wireguard_host_index: its template failed: 'base_index' is undefined", "")]),
+    ("site-id-quoted", {"spoke-us": {"site_id": "2"}}, [("spoke-us: site_id: '2' is a string, not an integer: write it without quotes", "")]),
+    ("site-id-a-word", {"spoke-us": {"site_id": "us"}}, [("spoke-us: site_id: 'us' is a string, not an integer", "")]),
+    ("site-id-a-bool", {"spoke-us": {"site_id": True}}, [("spoke-us: site_id: True is true or false, not an integer", "")]),
+    ("site-id-0", {"spoke-us": {"site_id": 0, "wireguard_host_index": 10}}, [("spoke-us: site_id: 0 is not a positive integer", "")]),
+    ("site-id-negative", {"spoke-us": {"site_id": -20, "wireguard_host_index": -10}},
+     [("spoke-us: site_id: -20 is not a positive integer", ""), ("spoke-us: wireguard_host_index: -10 is not above 1", "")]),
+    ("site-id-twice", {"spoke-de": {"site_id": 1, "wireguard_host_index": 11}},
+     [("spoke-de: site_id: 1 is also the site_id of spoke-jp: every site needs an id of its own", "")]),
+    ("site-id-out-of-range", {"spoke-de": {"site_id": 250, "wireguard_host_index": 260}},
+     [("spoke-de: wireguard_host_index: 260 is beyond the last host of 192.168.31.0/24, the tunnel of hub-oci", "site_id can be 244 at most")]),
+    ("index-beyond-a-small-tunnel", {"hub-gcp": {"hub_tunnel": tunnel("wg-gcp", "192.168.32.0/28", 51821, "hub-gcp.example.net")},
+                                     "spoke-de": {"site_id": 5, "wireguard_host_index": 15}},
+     [("spoke-de: wireguard_host_index: 15 is beyond the last host of 192.168.32.0/28, the tunnel of hub-gcp: host numbers go up to 14",
+       "site_id can be 4 at most")]),
+    ("index-is-the-hub", {"spoke-us": {"site_id": DELETE, "wireguard_host_index": 1}}, [("spoke-us: wireguard_host_index: 1 is not above 1", "")]),
+    ("index-a-word", {"spoke-us": {"wireguard_host_index": "twelve"}}, [("spoke-us: wireguard_host_index: 'twelve' is a string, not an integer", "")]),
+    ("index-twice-from-other-site-ids", {"spoke-de": {"wireguard_host_index": 11}},
+     [("spoke-de: wireguard_host_index: 11 is also the host number of spoke-jp, so both would be 192.168.31.11 in the tunnel of hub-oci", "")]),
+    # spoke timers
+    ("keepalive-70000", {"spoke-us": {"spoke_persistent_keepalive": 70000}}, [("spoke-us: spoke_persistent_keepalive: 70000 is outside 0-65535", "")]),
+    ("reresolve-interval-0", {"spoke-us": {"spoke_reresolve_interval": 0}},
+     [("spoke-us: spoke_reresolve_interval: 0 is not a positive number of seconds", "")]),
+    # Every problem of every host together, hubs first, in inventory order.
+    ("many-at-once",
+     {"hub-oci": {"hub_tunnel": oci(interface="../../x", port=70000, ipv4="192.168.31.0")},
+      "spoke-jp": {"spoke_hubs": "hub-oci"}, "spoke-us": {"spoke_hubs": ["hub-typo"], "site_id": 1, "wireguard_host_index": 11},
+      "spoke-de": {"spoke_hubs": []}},
+     [("hub-oci: hub_tunnel.interface: ", ""), ("hub-oci: hub_tunnel.port: ", ""), ("hub-oci: hub_tunnel.ipv4: ", ""),
+      ("spoke-jp: spoke_hubs: ", "a string"), ("spoke-us: spoke_hubs: 'hub-typo'", ""), ("spoke-us: site_id: 1 is also", ""),
+      ("spoke-de: spoke_hubs: is empty", "")]),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_inventory_problems(changes, expected):
+    problems = inventory_problems(*inventory(changes))
+    assert len(problems) == len(expected), problems
+    for problem, (start, part) in zip(problems, expected):
+        assert problem.startswith(start), (problem, start)
+        assert part in problem, (problem, part)
+
+
+def test_no_secret_in_any_message():
+    secrets = (SECRET_SHORT, SECRET_LONG, KEY, "A" * 20)
+    messages = [problem for _case, changes, _expected in CASES for problem in inventory_problems(*inventory(changes))]
+    messages += inventory_problems(*inventory({"hub-oci": {"hub_private_key": KEY + "x"}}))
+    assert not [message for message in messages if any(secret in message for secret in secrets)]
+
+
+def test_host_in_both_groups_is_checked_as_a_hub_only():
+    hostvars, groups = inventory({"hub-oci": {"site_id": 9}})
+    groups["spokes"] = groups["spokes"] + ["hub-oci"]
+    assert inventory_problems(hostvars, groups) == ["hub-oci: groups: hub-oci is in both groups hubs and spokes: a host is a hub or a spoke, not both"]
+
+
+def test_an_inventory_without_hubs_or_spokes_has_no_problem():
+    assert inventory_problems({"ix2215-tokyo": Vars()}, {"all": ["ix2215-tokyo"], "ix_routers": ["ix2215-tokyo"]}) == []
+
+
+def test_each_variable_is_read_once():
+    """A lookup behind a variable (a vault, a password file) runs once, however many checks use the variable."""
+    reads = []
+
+    class Counting(Vars):
+        host = ""
+
+        def __getitem__(self, name):
+            reads.append((self.host, name))
+            return super().__getitem__(name)
+
+    hostvars, groups = inventory({"hub-oci": {"hub_private_key": KEY, "hub_spokes": list(ALL_SPOKES)}})
+    counting = {}
+    for host, variables in hostvars.items():
+        counting[host] = Counting(variables)
+        counting[host].host = host
+    assert inventory_problems(counting, groups) == []
+    assert ("hub-oci", "hub_private_key") in reads and ("spoke-jp", "spoke_hubs") in reads
+    assert sorted(reads) == sorted(set(reads))
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        pytest.param({"wireguard_interface_name": "wg-oci", "wireguard_interface_address": "192.168.31.11/24",
+                      "wireguard_interface_listen_port": 51820}, [], id="good"),
+        pytest.param({"wireguard_interface_name": "wg.0_a-b", "wireguard_interface_address": "2001:db8:31::b/64",
+                      "wireguard_interface_listen_port": "65535"}, [], id="good-ipv6-port-as-digits"),
+        pytest.param({"wireguard_interface_name": "w" * 15, "wireguard_interface_address": "192.168.31.1/31",
+                      "wireguard_interface_listen_port": 1}, [], id="good-15-characters-slash-31"),
+        pytest.param({"wireguard_interface_name": "wg-oci", "wireguard_interface_private_key": KEY}, [], id="good-key"),
+        pytest.param({"wireguard_interface_name": "wg-oci", "wireguard_interface_private_key": ""}, [], id="good-no-key"),
+        pytest.param({}, [], id="nothing-given-nothing-checked"),
+        pytest.param({"wireguard_interface_name": "../../x"}, [("wireguard_interface_name: '../../x' ", "'/'")], id="name-a-path"),
+        pytest.param({"wireguard_interface_name": "/etc/passwd"}, [("wireguard_interface_name: '/etc/passwd' ", "'/'")], id="name-absolute-path"),
+        pytest.param({"wireguard_interface_name": "wg-abcdefghijklmnopq"}, [("wireguard_interface_name: ", "20 characters")], id="name-20-characters"),
+        pytest.param({"wireguard_interface_name": "w" * 16}, [("wireguard_interface_name: ", "16 characters")], id="name-16-characters"),
+        pytest.param({"wireguard_interface_name": "."}, [("wireguard_interface_name: ", "'.'")], id="name-dot"),
+        pytest.param({"wireguard_interface_name": ".."}, [("wireguard_interface_name: ", "'..'")], id="name-dot-dot"),
+        pytest.param({"wireguard_interface_name": "wg 0"}, [("wireguard_interface_name: 'wg 0' ", "whitespace")], id="name-space"),
+        pytest.param({"wireguard_interface_name": "wg\t0"}, [("wireguard_interface_name: ", "whitespace")], id="name-tab"),
+        pytest.param({"wireguard_interface_name": "wg@0"}, [("wireguard_interface_name: 'wg@0' has a character wg-quick", "")], id="name-at"),
+        pytest.param({"wireguard_interface_name": "wg=0"}, [("wireguard_interface_name: 'wg=0' has a character wg-quick", "")], id="name-equals"),
+        pytest.param({"wireguard_interface_name": "wgé"}, [("wireguard_interface_name: 'wgé' has a character wg-quick", "")], id="name-not-ascii"),
+        pytest.param({"wireguard_interface_name": ""}, [("wireguard_interface_name: is empty", "")], id="name-empty"),
+        pytest.param({"wireguard_interface_name": None}, [("wireguard_interface_name: is null, not a string", "")], id="name-null"),
+        pytest.param({"wireguard_interface_address": "not-an-address"},
+                     [("wireguard_interface_address: 'not-an-address' is not an IPv4 or IPv6 address with a prefix length", "")], id="address-a-word"),
+        pytest.param({"wireguard_interface_address": "192.168.31.11"}, [("wireguard_interface_address: '192.168.31.11' has no prefix length", "")],
+                     id="address-no-prefix"),
+        pytest.param({"wireguard_interface_address": "192.168.31.300/24"}, [("wireguard_interface_address: '192.168.31.300/24' is not", "")],
+                     id="address-octet-300"),
+        pytest.param({"wireguard_interface_address": "192.168.31.11/33"}, [("wireguard_interface_address: '192.168.31.11/33' is not", "")],
+                     id="address-prefix-33"),
+        pytest.param({"wireguard_interface_address": "192.168.31.0/24"},
+                     [("wireguard_interface_address: 192.168.31.0/24 is the network address of 192.168.31.0/24", "192.168.31.1/24")], id="address-network"),
+        pytest.param({"wireguard_interface_address": "192.168.31.255/24"},
+                     [("wireguard_interface_address: 192.168.31.255/24 is the broadcast address", "")], id="address-broadcast"),
+        pytest.param({"wireguard_interface_address": "192.168.31.11/24\nPostUp = id"}, [("wireguard_interface_address: ", "is not")],
+                     id="address-with-a-second-line"),
+        pytest.param({"wireguard_interface_address": ["192.168.31.11/24"]}, [("wireguard_interface_address: is a list", "")], id="address-a-list"),
+        pytest.param({"wireguard_interface_listen_port": 70000}, [("wireguard_interface_listen_port: 70000 is outside 1-65535", "")], id="port-70000"),
+        pytest.param({"wireguard_interface_listen_port": 0}, [("wireguard_interface_listen_port: 0 is outside 1-65535", "")], id="port-0"),
+        pytest.param({"wireguard_interface_listen_port": -1}, [("wireguard_interface_listen_port: -1 is outside 1-65535", "")], id="port-negative"),
+        pytest.param({"wireguard_interface_listen_port": "51820/udp"}, [("wireguard_interface_listen_port: '51820/udp' is a string, not a port", "")],
+                     id="port-with-protocol"),
+        pytest.param({"wireguard_interface_listen_port": 51820.5}, [("wireguard_interface_listen_port: 51820.5 is a number, not a port", "")],
+                     id="port-a-float"),
+        pytest.param({"wireguard_interface_listen_port": False}, [("wireguard_interface_listen_port: False is true or false", "")], id="port-a-bool"),
+        pytest.param({"wireguard_interface_private_key": SECRET_SHORT},
+                     [("wireguard_interface_private_key: is not a WireGuard private key: it is 18 characters long", "not shown")], id="key-short"),
+        pytest.param({"wireguard_interface_private_key": SECRET_LONG},
+                     [("wireguard_interface_private_key: is not a WireGuard private key", "base64")], id="key-not-base64"),
+        pytest.param({"wireguard_interface_private_key": ["a"]}, [("wireguard_interface_private_key: is a list, not a string", "")], id="key-a-list"),
+        pytest.param({"wireguard_interface_name": "../../x", "wireguard_interface_address": "not-an-address",
+                      "wireguard_interface_listen_port": 70000, "wireguard_interface_private_key": SECRET_SHORT},
+                     [("wireguard_interface_name: ", ""), ("wireguard_interface_address: ", ""), ("wireguard_interface_listen_port: ", ""),
+                      ("wireguard_interface_private_key: ", "")], id="every-problem-at-once"),
+    ],
+)
+def test_wireguard_interface_problems(variables, expected):
+    problems = wireguard_interface_problems(variables)
+    assert len(problems) == len(expected), problems
+    for problem, (start, part) in zip(problems, expected):
+        assert problem.startswith(start), (problem, start)
+        assert part in problem, (problem, part)
+    for secret in (SECRET_SHORT, SECRET_LONG, KEY):
+        assert not [problem for problem in problems if secret in problem]
+
+
+@pytest.mark.parametrize(
+    ("changes", "hub", "expected"),
+    [
+        pytest.param({}, "hub-oci", list(ALL_SPOKES), id="every-spoke-names-it"),
+        pytest.param({"spoke-us": {"spoke_hubs": ["hub-gcp"]}}, "hub-oci", ["spoke-jp", "spoke-de"], id="one-spoke-names-another"),
+        pytest.param({"spoke-us": {"spoke_hubs": DELETE}}, "hub-gcp", list(ALL_SPOKES), id="unset-means-every-hub-with-a-tunnel"),
+        pytest.param({"spoke-us": {"spoke_hubs": DELETE}}, "hub-vultr", [], id="unset-not-a-hub-without-a-tunnel"),
+        pytest.param({}, "hub-vultr", [], id="none-for-a-hub-without-a-tunnel"),
+    ],
+)
+def test_spokes_of_hub(changes, hub, expected):
+    assert spokes_of_hub(*inventory(changes), hub) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("hub-oci", "spoke-us: spoke_hubs: is a string, not a list of hub names", id="a-string"),
+        pytest.param(undefined("my_hubs"), "spoke-us: spoke_hubs: its template failed: 'my_hubs' is undefined", id="template-fails"),
+    ],
+)
+def test_spokes_of_hub_refuses_a_spoke_hubs_that_is_no_list(value, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        spokes_of_hub(*inventory({"spoke-us": {"spoke_hubs": value}}), "hub-oci")
+    assert error.value.message.startswith(message)
+
+
+def test_filter_module_exposes_every_filter():
+    assert FilterModule().filters() == {
+        "inventory_problems": inventory_problems,
+        "spokes_of_hub": spokes_of_hub,
+        "wireguard_interface_problems": wireguard_interface_problems,
+    }
+
+
+# ansible-test's validate-modules skips filter plugins: these tests keep the documentation true.
+FILTER_DIRECTORY = pathlib.Path(inventory_checks.__file__).parent
+
+
+def documentation(name: str) -> dict:
+    return yaml.safe_load(FILTER_DIRECTORY.joinpath(name + ".yml").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(FilterModule().filters()))
+def test_documentation_describes_the_filter(name):
+    doc = documentation(name)
+    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    assert doc["DOCUMENTATION"]["name"] == name
+    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
+    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
+    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
+    assert list(doc["RETURN"]) == ["_value"]
+
+
+def documented_examples(name: str) -> list[tuple[str, str, object]]:
+    """(variable, template, expected) for each example preceded by a '# => value' comment."""
+    text = documentation(name)["EXAMPLES"]
+    templates = yaml.safe_load(text)
+    examples, expected = [], None
+    for line in text.splitlines():
+        result = re.match(r"\s*# => (.*)$", line)
+        variable = re.match(r"(\w+):", line)
+        if result:
+            expected = ast.literal_eval(result.group(1))
+        elif variable and expected is not None:
+            examples.append((variable.group(1), templates[variable.group(1)], expected))
+            expected = None
+    return examples
+
+
+@pytest.mark.parametrize(
+    ("name", "variable", "template", "expected"),
+    [pytest.param(name, *example, id="%s-%s" % (name, example[0])) for name in sorted(FilterModule().filters())
+     for example in documented_examples(name)],
+)
+def test_documented_examples_give_the_documented_results(name, variable, template, expected):
+    del variable
+    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
+    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
+    assert environment.from_string(template).render({}) == expected
+    assert name
+
+
+def test_every_filter_has_a_documented_example():
+    assert sorted(name for name in FilterModule().filters() if documented_examples(name)) == sorted(FilterModule().filters())
