@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from ansible_collections.multisite.vpn.plugins.module_utils.ix_arguments import PUSH_ARGUMENT_SPEC
@@ -29,6 +30,7 @@ class ActionModule(IxActionBase):
         result = super().run(tmp, task_vars)
         params = self.validate_argument_spec(argument_spec=PUSH_ARGUMENT_SPEC)[1]
         params, problems = self.connection_params(params, task_vars or {})
+        params["backup_dir"] = os.path.expanduser(params["backup_dir"])
         problems += push_problems(params)
         if problems:
             return dict(result, failed=True, msg="; ".join(problems))

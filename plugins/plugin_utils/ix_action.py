@@ -5,8 +5,6 @@ checked before anything is sent."""
 
 from __future__ import annotations
 
-import os
-
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.multisite.vpn.plugins.module_utils.ix_arguments import TRANSPORTS
@@ -60,6 +58,4 @@ class IxActionBase(ActionBase):
             password=params["password"] or host_var("ansible_password"),
             inventory_name=task_vars.get("inventory_hostname"),
         )
-        if "backup_dir" in params:
-            params["backup_dir"] = os.path.expanduser(params["backup_dir"])
         return params, connection_problems(params)

@@ -428,18 +428,13 @@ def management_problems(running: list[Entry], intended: list[Entry], commands: l
     filters = set()
     if interface is not None:
         filters = {match.group(1) for match in (re.match(r"^(?:ip|ipv6) filter (\S+)", child.line) for child in interface.children or ()) if match}
-    headers = {entry.line for entry in _walk(running + intended) if entry.children}
-    blocks: list[str] = []
-    for command in commands:
-        if command == "exit":
-            blocks = blocks[:-1]
+    for step in steps(commands, running, intended):
+        command = step.command
+        if step.enters_block or command == "exit":
             continue
-        if command in headers:
-            blocks.append(command)
-            continue
-        if interface is not None and blocks == [interface.line] and RISKY_INTERFACE_LINE.match(command):
-            problems.append("%s: '%s' changes the interface this session arrives through (%s)" % (blocks[0], redact(command), address))
-        elif not blocks:
+        if interface is not None and step.blocks == (interface.line,) and RISKY_INTERFACE_LINE.match(command):
+            problems.append("%s: '%s' changes the interface this session arrives through (%s)" % (interface.line, redact(command), address))
+        elif not step.blocks:
             words = command.split()
             negated = words[1:] if words[:1] == ["no"] else words
             if negated[:1] in (["ip"], ["ipv6"]) and negated[1:2] == ["access-list"] and negated[2:3] and negated[2] in filters:
@@ -454,20 +449,28 @@ def management_problems(running: list[Entry], intended: list[Entry], commands: l
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    """One command of a push as the session types it: whether it enters a block, and whether the session is
-    inside a block after it (a command is typed in the mode the steps before it left)."""
+    """One command of a push as the session types it: whether it enters a block, and the blocks it is typed in
+    (their first lines, outermost first)."""
 
     command: str
     enters_block: bool
-    in_block_after: bool
+    blocks: tuple[str, ...]
+
+    @property
+    def in_block_after(self) -> bool:
+        """Whether the session is inside a block once the command is typed."""
+        if self.enters_block:
+            return True
+        return len(self.blocks) > (1 if self.command == "exit" else 0)
 
 
 def steps(commands: list[str], running: list[Entry], intended: list[Entry]) -> list[Step]:
     """COMMANDS with the block structure compute_commands gave them (every block entered is left by `exit`)."""
     headers = {entry.line for entry in _walk(running + intended) if entry.children is not None}
-    depth, planned = 0, []
+    blocks: tuple[str, ...] = ()
+    planned = []
     for command in commands:
         enters = command in headers and command != "exit"
-        depth = depth + 1 if enters else max(depth - 1, 0) if command == "exit" else depth
-        planned.append(Step(command, enters, depth > 0))
+        planned.append(Step(command, enters, blocks))
+        blocks = blocks + (command,) if enters else blocks[:-1] if command == "exit" else blocks
     return planned

@@ -73,10 +73,13 @@ def test_undo_removes_what_was_added_and_restores_hashed_secrets_at_every_depth(
 def test_steps_follow_the_blocks_at_every_depth():
     intended = parse_config("router bgp 65001\n  address-family ipv4 unicast\n    network 10.0.0.0/8\nip route default Null0.0\n")
     commands = ["router bgp 65001", "address-family ipv4 unicast", "network 10.0.0.0/8", "exit", "exit", "ip route default Null0.0"]
-    assert steps(commands, [], intended) == [
-        Step("router bgp 65001", True, True), Step("address-family ipv4 unicast", True, True), Step("network 10.0.0.0/8", False, True),
-        Step("exit", False, True), Step("exit", False, False), Step("ip route default Null0.0", False, False),
+    planned = steps(commands, [], intended)
+    bgp, family = "router bgp 65001", "address-family ipv4 unicast"
+    assert planned == [
+        Step("router bgp 65001", True, ()), Step("address-family ipv4 unicast", True, (bgp,)), Step("network 10.0.0.0/8", False, (bgp, family)),
+        Step("exit", False, (bgp, family)), Step("exit", False, (bgp,)), Step("ip route default Null0.0", False, ()),
     ]
+    assert [step.in_block_after for step in planned] == [True, True, True, True, False, False]
 
 
 @pytest.mark.parametrize(
