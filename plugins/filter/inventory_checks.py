@@ -22,12 +22,10 @@ from ansible.errors import AnsibleError, AnsibleFilterError
 from jinja2 import Undefined
 from jinja2.exceptions import TemplateError
 
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import interface_name_problem
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import address_problem as interface_address_problem
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import wg_quick_name_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import key_problem
 
-# wg-quick takes an interface name of 1-15 of these characters only (its CONFIG_FILE check), and the roles
-# start wg-quick@<name>.service, whose instance name systemd takes unescaped only without '+' and '='.
-WG_QUICK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 HUB_TUNNEL_KEYS = ("interface", "ipv4", "port", "endpoint")
 MAX_PORT = 65535
@@ -111,36 +109,16 @@ def interface_problem(name) -> str | None:
         return "is %s, not a string such as wg-oci" % _kind(name)
     if not name:
         return "is empty: give the interface's name, such as wg-oci"
-    # Linux's own rules first (length, '/', '.', '..', whitespace), as multisite.vpn.wireguard_peer applies them.
-    linux = interface_name_problem(name)
-    if linux:
-        # Its messages start with the word "interface"; ours start with the variable's name.
-        return linux[len("interface "):] if linux.startswith("interface ") else linux
-    if not WG_QUICK_NAME.match(name):
-        return ("%s has a character wg-quick and systemd's unit names (wg-quick@<name>.service) do not take: "
-                "use letters, digits, '_', '.' and '-'" % _show(name))
-    return None
+    why = wg_quick_name_problem(name)
+    # Its messages start with the word "interface"; ours start with the variable's name.
+    return why[len("interface "):] if why and why.startswith("interface ") else why
 
 
 def address_problem(address) -> str | None:
     """Why ADDRESS is not an interface address with its prefix length (192.168.31.11/24), or None."""
-    example = "such as 192.168.31.11/24"
     if not isinstance(address, str):
-        return "is %s, not an address with its prefix length %s" % (_kind(address), example)
-    try:
-        interface = ipaddress.ip_interface(address.strip())
-    except ValueError:
-        interface = None
-    if interface is not None and "/" not in address:
-        return "%s has no prefix length: give the address with it, %s" % (_show(address), example)
-    if interface is None:
-        return "%s is not an IPv4 or IPv6 address with a prefix length, %s" % (_show(address), example)
-    network = interface.network
-    if interface.version == 4 and network.prefixlen < 31 and interface.ip in (network.network_address, network.broadcast_address):
-        which = "network" if interface.ip == network.network_address else "broadcast"
-        return "%s is the %s address of %s: give a host's address in it, such as %s/%d" % (
-            address, which, network, network.network_address + 1, network.prefixlen)
-    return None
+        return "is %s, not an address with its prefix length such as 192.168.31.11/24" % _kind(address)
+    return interface_address_problem(address)
 
 
 def port_problem(port, lowest: int = 1) -> str | None:

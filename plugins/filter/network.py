@@ -151,32 +151,11 @@ def prefixes_by_family(prefixes) -> dict[str, list[str]]:
     return dict(sorted(families.items()))
 
 
-def address_in_prefixes(address, prefixes) -> bool:
-    """Return whether ADDRESS is in one of PREFIXES.
-
-    An IPv4-mapped IPv6 address (::ffff:192.0.2.1, as a dual-stack socket shows an IPv4 peer) is its
-    IPv4 address, which is what the firewall sees; a link-local address's zone (%eth0) is ignored.
-    """
-    if not isinstance(address, str):
-        raise AnsibleFilterError("the address must be a string such as 192.168.31.1, not %s %r" % (type(address).__name__, address))
-    try:
-        parsed = ipaddress.ip_address(address.strip().split("%", 1)[0])
-    except ValueError:
-        parsed = None
-    # Raised outside the except clause: ansible-core 2.19 appends a chained cause's text to a message.
-    if parsed is None:
-        raise AnsibleFilterError("%r is not an IPv4 or IPv6 address" % address)
-    if parsed.version == 6 and parsed.ipv4_mapped:
-        parsed = parsed.ipv4_mapped
-    return any(parsed in network for network in _prefixes(prefixes))
-
-
 class FilterModule:
     """Tunnel address arithmetic and firewall source prefixes."""
 
     def filters(self):
         return {
-            "address_in_prefixes": address_in_prefixes,
             "prefixes_by_family": prefixes_by_family,
             "subnet_host": subnet_host,
             "subnet_interface_address": subnet_interface_address,

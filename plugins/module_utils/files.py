@@ -1,17 +1,36 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one file writer: replacing a file so that a crash leaves the old one or the new one, or creating a file that
-must not exist yet; in both, no reader ever sees a mode wider than the one asked for (a key file, a peers file
-with preshared keys, a sysctl.d file, a router's backup) and the bytes are on disk before the call returns."""
+"""The one file reader and writer of the modules: reading a file as it is (bytes and mode, to compare with
+what a module would write), and OwnedFile, a file a module owns whole.
+
+Writing is replacing a file so that a crash leaves the old one or the new one, or creating a file that must not
+exist yet; in both, no reader ever sees a mode wider than the one asked for (a key file, a peers file with
+preshared keys, a sysctl.d file, a router's backup) and the bytes are on disk before the call returns."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 
 
 class FileWriteError(Exception):
     """A file could not be written; the message names it and the reason."""
+
+
+class FileReadError(Exception):
+    """A file could not be read; the message names it and the reason, never its content."""
+
+
+def read_file(path: str) -> tuple[bytes | None, int | None]:
+    """Return the bytes and permission bits of the file at PATH, or (None, None) when it is absent."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(), stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+    except FileNotFoundError:
+        return None, None
+    except OSError as err:
+        raise FileReadError("cannot read %s: %s" % (path, err.strerror)) from err
 
 
 def create_directory(directory: str, mode: int) -> None:
@@ -94,3 +113,42 @@ def create_file(path: str, content: bytes, mode: int, directory_mode: int) -> No
         sync_directory(directory)
     except OSError as err:
         raise FileWriteError("cannot write %s: %s" % (path, err.strerror)) from err
+
+
+class OwnedFile:
+    """A file a module owns whole: what it should hold (CONTENT, MODE; the owner is
+    whoever the module runs as), what it holds, and
+    whether it must be written. SECRET files (keys in them) never show their content in a diff.
+
+    Reading happens once, in the constructor; write() writes only when needed.
+    """
+
+    def __init__(self, path: str, content: str, mode: int, directory_mode: int = 0o755, secret: bool = False):
+        self.path = path
+        self.content = content
+        self.mode = mode
+        self.directory_mode = directory_mode
+        self.secret = secret
+        self.current, self.current_mode = read_file(path)
+
+    @property
+    def changed(self) -> bool:
+        return self.current != self.content.encode("utf-8") or self.current_mode != self.mode
+
+    def write(self) -> None:
+        if self.changed:
+            replace_file(self.path, self.content.encode("utf-8"), self.mode, self.directory_mode)
+
+    def diff(self) -> dict:
+        """Ansible's diff of this file: its content before and after, or a line saying it changed when secret."""
+        if self.secret:
+            hidden = "(content not shown: it holds secrets)\n"
+            before = "" if self.current is None else hidden
+            after = hidden if not self.changed else "(new content, not shown: it holds secrets)\n"
+        else:
+            before = "" if self.current is None else self.current.decode("utf-8", "replace")
+            after = self.content
+            if self.current is not None and self.current_mode != self.mode:
+                before += "# mode %04o\n" % self.current_mode
+                after += "# mode %04o\n" % self.mode
+        return dict(before_header=self.path, after_header=self.path, before=before, after=after)

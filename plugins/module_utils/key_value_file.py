@@ -3,31 +3,13 @@
 """The one reader of the C(key = value) files the modules own: a sysctl.d(5) drop-in file (sysctl) and a
 wg(8) peers file (wireguard_peer).
 
-read_conf reads such a file as it is (bytes and mode, to compare with what the module would write);
-key_value_lines splits its text into numbered C(key = value) lines, C([Section]) headers and lines
+The file itself is read with files.read_file (bytes and mode, to compare with what the module would
+write); key_value_lines splits its text into numbered C(key = value) lines, C([Section]) headers and lines
 that are neither. What the keys mean, and whether a line that is neither is skipped or refused, is
 each format's own business (sysctl.parse_conf, wireguard_peers_file.parse_peers_conf).
 """
 
 from __future__ import annotations
-
-import os
-import stat
-
-
-class ConfFileError(Exception):
-    """A file could not be read; the message names it and the reason, never its content."""
-
-
-def read_conf(path: str) -> tuple[bytes | None, int | None]:
-    """Return the bytes and permission bits of the file at PATH, or (None, None) when it is absent."""
-    try:
-        with open(path, "rb") as conf:
-            return conf.read(), stat.S_IMODE(os.fstat(conf.fileno()).st_mode)
-    except FileNotFoundError:
-        return None, None
-    except OSError as err:
-        raise ConfFileError("cannot read %s: %s" % (path, err.strerror)) from err
 
 
 class ConfLine:

@@ -4,7 +4,7 @@
 
 Keys are kept in one canonical text form (see canonical_key) so that a key given as
 C(net/ipv4/ip_forward) and one read back from a file as C(net.ipv4.ip_forward) compare equal.
-The drop-in file is read with key_value_file.read_conf, the reader shared with the WireGuard peers file.
+The drop-in file is read with files.read_file and split with key_value_file, as the WireGuard peers file is.
 """
 
 from __future__ import annotations

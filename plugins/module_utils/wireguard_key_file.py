@@ -1,10 +1,10 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The private key file of one WireGuard interface, for the multisite.vpn.wireguard_key module.
+"""The private key file of one WireGuard interface, for the wireguard_key and wireguard_interface modules.
 
 Checking the path, reading what the file holds, deciding what to do with it (plan_key_file: keep,
 replace or generate, and whether its mode or owner needs fixing), writing it, C(wg genkey) and
-C(wg pubkey), and the diff. The key itself is validated by wireguard_key. Nothing here ever puts a
+C(wg pubkey), the diff, and ensure_key_file, which does all of it. The key itself is validated by wireguard_key. Nothing here ever puts a
 key, or the content of a key file, into a message: the text of every WireGuardError may be shown.
 """
 
@@ -249,3 +249,45 @@ def build_diff(path: str, current: KeyFile, current_public: str | None, action: 
         after_line = "present (public key %s)" % current_public
     after = state_text(after_line, KEY_MODE, wanted_uid())
     return {"before_header": path, "after_header": path, "before": before, "after": after}
+
+
+class KeyOutcome:
+    """What ensure_key_file did (or would do) to a key file: its PLAN, what it held (CURRENT, CURRENT_PUBLIC), the
+    public key it holds afterwards (NEW_PUBLIC; None in check mode for a key still to be generated) and the DIFF."""
+
+    def __init__(self, plan: KeyFilePlan, current: KeyFile, current_public: str | None, new_public: str | None, diff: dict):
+        self.plan = plan
+        self.current = current
+        self.current_public = current_public
+        self.new_public = new_public
+        self.diff = diff
+
+
+def ensure_key_file(module, wg: str, path: str, given: str | None) -> KeyOutcome:
+    """Make the file at PATH hold a private key (GIVEN, else the one there, else one generated on the host with
+    mode and owner right), or in check mode say what would be done. Every key met goes to no_log_values (GIVEN
+    without the whitespace the option may have had). PATH has passed path_problem."""
+    if given is not None:
+        module.no_log_values.add(given)
+    current = read_key_file(path)
+    if current.key is not None:
+        module.no_log_values.add(current.key)
+    plan = plan_key_file(path, current, given, wanted_uid())
+
+    current_public = public_key(module, wg, current.key) if current.key is not None else None
+    if plan.action == REPLACE:
+        new_public = public_key(module, wg, given)
+    elif plan.action == GENERATE and not module.check_mode:
+        given = generate_key(module, wg)
+        new_public = public_key(module, wg, given)
+    elif plan.action == GENERATE:
+        new_public = None  # check mode: a key that does not exist yet has no public key
+    else:
+        new_public = current_public
+
+    if not module.check_mode:
+        if plan.action != KEEP:
+            write_key_file(path, given)
+        elif plan.fix_attributes:
+            fix_attributes(path)
+    return KeyOutcome(plan, current, current_public, new_public, build_diff(path, current, current_public, plan.action, new_public))

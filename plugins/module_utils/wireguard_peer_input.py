@@ -33,6 +33,15 @@ MAX_PORT = 65535
 # wg stores the keepalive interval in 16 bits.
 MAX_KEEPALIVE = 65535
 
+# The argument spec of one peer, as wireguard_peer and wireguard_interface take it.
+PEER_OPTIONS = dict(
+    public_key=dict(type="str", required=True, no_log=False),
+    allowed_ips=dict(type="list", elements="str", default=[]),
+    endpoint=dict(type="str"),
+    persistent_keepalive=dict(type="int"),
+    preshared_key=dict(type="str", no_log=True),
+)
+
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 PORT = re.compile(r"^[0-9]{1,5}$")
 

@@ -3,7 +3,7 @@
 """The peers file of a WireGuard interface, which C(wg addconf) loads at boot: rendering, parsing, writing.
 
 It holds wg(8) C([Peer]) sections under a header comment, mode 0600 because it may hold preshared
-keys. It is read with key_value_file (read_conf for the bytes and mode, key_value_lines for its
+keys. It is read with files.read_file (bytes and mode) and key_value_file (key_value_lines for its
 lines), the reader shared with the sysctl.d file. Peers are dicts as in wireguard_peer_input.
 """
 
@@ -18,6 +18,8 @@ from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input
     parse_endpoint,
 )
 
+# Where wg-quick reads an interface's files; the interface's own files (wireguard_interface) are there too.
+WIREGUARD_DIRECTORY = "/etc/wireguard"
 CONF_MODE = 0o600
 CONF_DIR_MODE = 0o700
 CONF_HEADER = (
@@ -28,7 +30,7 @@ CONF_HEADER = (
 
 
 def default_config_path(interface: str) -> str:
-    return "/etc/wireguard/%s.peers.conf" % interface
+    return "%s/%s.peers.conf" % (WIREGUARD_DIRECTORY, interface)
 
 
 def render_peers_conf(interface: str, peers: list[dict]) -> str:

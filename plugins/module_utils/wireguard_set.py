@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 
+from ansible_collections.multisite.vpn.plugins.module_utils.redaction import mask_values
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import WireGuardError
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_plan import FIELDS
 
@@ -60,13 +61,6 @@ def build_set_arguments(interface: str, plan: dict, secret_dir: str) -> tuple[li
     return arguments, files
 
 
-def redact(text: str, secrets) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
-
-
 def make_secret_dir() -> str:
     """Return a new private directory (mode 0700) for key files, under /run when possible."""
     for parent in SECRET_DIR_PARENTS:
@@ -95,4 +89,4 @@ def apply_changes(module, wg: str, interface: str, plan: dict, secrets=()) -> No
     finally:
         shutil.rmtree(secret_dir, ignore_errors=True)
     if rc != 0:
-        raise WireGuardError("`wg set %s` failed (exit %d): %s" % (interface, rc, redact(err, secrets).strip()))
+        raise WireGuardError("`wg set %s` failed (exit %d): %s" % (interface, rc, mask_values(err, secrets).strip()))

@@ -162,7 +162,7 @@ removed_keys:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.multisite.vpn.plugins.module_utils import sysctl as kernel_params
-from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import ConfFileError, read_conf
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileReadError, read_file
 
 
 def main():
@@ -179,7 +179,7 @@ def main():
 
     try:
         desired = kernel_params.canonical_settings(module.params["settings"])
-        file_bytes, file_mode = read_conf(path)
+        file_bytes, file_mode = read_file(path)
         file_before = "" if file_bytes is None else file_bytes.decode("utf-8", "replace")
         file_after = kernel_params.render_conf(desired)
         file_changed = file_bytes != file_after.encode("utf-8") or file_mode != kernel_params.FILE_MODE
@@ -192,7 +192,7 @@ def main():
 
         if not module.check_mode:
             kernel_params.commit(path, file_after if file_changed else None, live_changed, proc_root)
-    except (kernel_params.SysctlError, ConfFileError) as err:
+    except (kernel_params.SysctlError, FileReadError) as err:
         module.fail_json(msg=str(err))
 
     result = dict(

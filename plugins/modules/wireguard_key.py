@@ -45,16 +45,28 @@ options:
         changes.
       - When not given, an existing key is kept and a missing one is generated on the host.
     type: str
+  public_key_dest:
+    description:
+      - Also keep the public key in this file on the controller (the key store other hosts read their peers'
+        keys from, for example C(inventories/site/wireguard-public-keys/hub-oci_wg-oci.pub)), mode C(0644), its
+        directory created when missing. Written by the action on the controller only when it does not hold the
+        key already - the same task, no extra round trip.
+      - A relative path is relative to the controller's working directory (C(~) is expanded). Not written in
+        check mode, which reports whether it would change.
+    type: path
 requirements:
   - C(wg) from wireguard-tools on the managed host.
 extends_documentation_fragment:
   - multisite.vpn.attributes
   - multisite.vpn.attributes.platform
 attributes:
+  action:
+    description: An action plugin runs the module on the host, then writes O(public_key_dest) on the controller.
+    support: full
   check_mode:
     support: full
     details:
-      - Writes nothing. A key that would be generated cannot be known before it exists, so
+      - Writes nothing, on the host or the controller. A key that would be generated cannot be known before it exists, so
         RV(public_key) is V(null) when the file is missing and O(private_key) is not given. In every
         other case it is the public key the file holds or will hold.
       - A file that does not hold a key fails in check mode too.
@@ -112,6 +124,11 @@ generated:
   returned: always
   type: bool
   sample: true
+public_key_dest_changed:
+  description: Whether the file O(public_key_dest) on the controller was (or in check mode would be) written.
+  returned: when O(public_key_dest) is given and the public key is known
+  type: bool
+  sample: false
 path:
   description: The key file, as given in O(path).
   returned: always
@@ -129,12 +146,12 @@ def main():
         argument_spec=dict(
             path=dict(type="path", required=True),
             private_key=dict(type="str", no_log=True),
+            # Handled by the action on the controller, which never passes it to the host.
+            public_key_dest=dict(type="path"),
         ),
         supports_check_mode=True,
     )
     path = module.params["path"]
-    wg = module.get_bin_path("wg")
-
     try:
         problem = key_file.path_problem(path)
         if problem is not None:
@@ -142,42 +159,21 @@ def main():
         given = None
         if module.params["private_key"] is not None:
             given = key_from_option(module.params["private_key"])
-            # The option is masked as given; this masks the key without its surrounding whitespace.
-            module.no_log_values.add(given)
+        wg = module.get_bin_path("wg")
         if wg is None:
             raise WireGuardError("wireguard-tools is not installed (wg not found)")
-        current = key_file.read_key_file(path)
-        if current.key is not None:
-            module.no_log_values.add(current.key)
-        plan = key_file.plan_key_file(path, current, given, key_file.wanted_uid())
-
-        current_public = key_file.public_key(module, wg, current.key) if current.key is not None else None
-        if plan.action == key_file.REPLACE:
-            new_public = key_file.public_key(module, wg, given)
-        elif plan.action == key_file.GENERATE and not module.check_mode:
-            given = key_file.generate_key(module, wg)
-            new_public = key_file.public_key(module, wg, given)
-        elif plan.action == key_file.GENERATE:
-            new_public = None  # check mode: a key that does not exist yet has no public key
-        else:
-            new_public = current_public
-
-        if not module.check_mode:
-            if plan.action != key_file.KEEP:
-                key_file.write_key_file(path, given)
-            elif plan.fix_attributes:
-                key_file.fix_attributes(path)
+        outcome = key_file.ensure_key_file(module, wg, path, given)
     except WireGuardError as err:
         module.fail_json(msg=str(err), path=path)
 
     result = dict(
-        changed=plan.changed,
-        public_key=new_public,
-        generated=plan.action == key_file.GENERATE,
+        changed=outcome.plan.changed,
+        public_key=outcome.new_public,
+        generated=outcome.plan.action == key_file.GENERATE,
         path=path,
     )
     if module._diff:
-        result["diff"] = key_file.build_diff(path, current, current_public, plan.action, new_public)
+        result["diff"] = outcome.diff
     module.exit_json(**result)
 
 

@@ -286,41 +286,18 @@ peers:
       sample: 2960
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import ConfFileError, read_conf
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_dump import missing_interface_message, read_dump
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import WireGuardError
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import check_against_interface, validate_arguments
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_plan import diff_peers, has_changes, predict_peers
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_report import build_diff, live_result
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peers_file import (
-    CONF_MODE,
-    default_config_path,
-    parse_peers_conf,
-    render_peers_conf,
-    write_peers_file,
-)
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_set import apply_changes
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_ensure import ensure_peers
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import PEER_OPTIONS, validate_arguments
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peers_file import default_config_path
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             interface=dict(type="str", required=True),
-            peers=dict(
-                type="list",
-                elements="dict",
-                required=True,
-                options=dict(
-                    public_key=dict(type="str", required=True, no_log=False),
-                    allowed_ips=dict(type="list", elements="str", default=[]),
-                    endpoint=dict(type="str"),
-                    persistent_keepalive=dict(type="int"),
-                    preshared_key=dict(type="str", no_log=True),
-                ),
-            ),
+            peers=dict(type="list", elements="dict", required=True, options=PEER_OPTIONS),
             exclusive=dict(type="bool", default=False),
             allow_empty=dict(type="bool", default=False),
             config_path=dict(type="path"),
@@ -328,58 +305,17 @@ def main():
         supports_check_mode=True,
     )
     interface = module.params["interface"]
-    exclusive = module.params["exclusive"]
-
     try:
-        desired = validate_arguments(interface, module.params["peers"], exclusive, module.params["allow_empty"])
-        config_path = module.params["config_path"] or default_config_path(interface)
+        desired = validate_arguments(interface, module.params["peers"], module.params["exclusive"], module.params["allow_empty"])
         wg = module.get_bin_path("wg")
         if wg is None:
             raise WireGuardError("wireguard-tools is not installed (wg not found)")
-        # The interface's private key goes to no_log_values here: even given as a peer's public key
-        # (refused just below), it is masked in the module's arguments as they are returned.
-        live = read_dump(module, wg, interface)
-        if live is None:
-            if not module.check_mode:
-                raise WireGuardError(missing_interface_message(interface))
-            module.warn("interface %s does not exist yet; its peers are taken to be none" % interface)
-            live = dict(peers=[], private_key_digest=None, public_key=None)
-        check_against_interface(desired, interface, live["private_key_digest"], live["public_key"])
-        secrets = [peer["preshared_key"] for peer in live["peers"] + desired if peer["preshared_key"]]
-        # The dump shows preshared keys in clear: mask them in anything the module returns.
-        module.no_log_values.update(secrets)
-
-        file_bytes, file_mode = read_conf(config_path)
-        file_text = "" if file_bytes is None else file_bytes.decode("utf-8", "replace")
-        file_peers = [] if exclusive else parse_peers_conf(file_text, config_path)
-        plan = diff_peers(desired, live["peers"], exclusive, file_peers)
-        for warning in plan["warnings"]:
-            module.warn(warning)
-        conf_after = render_peers_conf(interface, plan["conf_peers"])
-        config_changed = file_bytes != conf_after.encode("utf-8") or file_mode != CONF_MODE
-        live_changed = has_changes(plan)
-
-        after = live
-        if not module.check_mode:
-            if live_changed:
-                apply_changes(module, wg, interface, plan, secrets)
-            if config_changed:
-                write_peers_file(config_path, conf_after)
-            if live_changed:
-                after = read_dump(module, wg, interface) or dict(peers=[])
-    except (WireGuardError, ConfFileError) as err:
+        config_path = module.params["config_path"] or default_config_path(interface)
+        result, diff = ensure_peers(module, wg, interface, desired, module.params["exclusive"], config_path)
+    except WireGuardError as err:
         module.fail_json(msg=str(err))
-
-    result = dict(
-        changed=live_changed or config_changed,
-        added=plan["added"],
-        removed=plan["removed"],
-        updated=plan["updated"],
-        config_changed=config_changed,
-        peers=live_result(after["peers"], time.time()),
-    )
     if module._diff:
-        result["diff"] = build_diff(interface, config_path, live["peers"], predict_peers(live["peers"], plan))
+        result["diff"] = diff
     module.exit_json(**result)
 
 

@@ -22,7 +22,7 @@ import dataclasses
 import ipaddress
 import re
 
-REDACTED = "********"
+from ansible_collections.multisite.vpn.plugins.module_utils.redaction import REDACTED, mask_values
 
 # The one table of lines that carry a password or key: (head, secret, tail). The router shows most secrets
 # hashed, so such a line is compared by its head and tail only, and only they are ever shown. A secret runs
@@ -119,8 +119,7 @@ def secret_values(entries: list[Entry]) -> set[str]:
 
 def scrub(text: str, secrets: set[str]) -> str:
     """TEXT the router said (an error, an echo) with every line redacted and every known secret masked."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = re.sub(r"(?<!\S)%s(?!\S)" % re.escape(secret), REDACTED, text)
+    text = mask_values(text, secrets, whole_words=True)
     return "\n".join(redact(line.strip()) if line.strip() else line for line in text.split("\n"))
 
 

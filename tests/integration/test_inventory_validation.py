@@ -294,7 +294,7 @@ ROLE_PLAY = [{
 }]
 ROLE_CHECK_TASKS = {
     "key": "multisite.vpn.wireguard_interface : Check the interface's name and the private key to restore",
-    "main": "multisite.vpn.wireguard_interface : Check the interface's name, address and port",
+    "main": "multisite.vpn.wireguard_interface : Check the interface's name, address, port and the private key to restore",
 }
 
 

@@ -16,7 +16,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.multisite.vpn.plugins.filter import network
 from ansible_collections.multisite.vpn.plugins.filter.network import (
     FilterModule,
-    address_in_prefixes,
     prefixes_by_family,
     subnet_host,
     subnet_interface_address,
@@ -217,27 +216,6 @@ def test_prefixes_by_family(prefixes, families):
 
 
 @pytest.mark.parametrize(
-    "address, prefixes, inside",
-    [
-        pytest.param("192.168.31.1", ["192.168.31.0/24", "192.168.32.0/24"], True, id="ipv4-in-first"),
-        pytest.param("192.168.32.254", ["192.168.31.0/24", "192.168.32.0/24"], True, id="ipv4-in-second"),
-        pytest.param("192.168.33.1", ["192.168.31.0/24", "192.168.32.0/24"], False, id="ipv4-outside"),
-        pytest.param("203.0.113.7", ["203.0.113.7"], True, id="bare-address-prefix"),
-        pytest.param("2001:db8:100:1::10", ["192.168.31.0/24", "2001:db8:100::/48"], True, id="ipv6-in-mixed"),
-        pytest.param("2001:db8::1", ["192.168.31.0/24", "2001:db8:100::/48"], False, id="ipv6-outside"),
-        pytest.param("::ffff:192.168.31.1", ["192.168.31.0/24"], True, id="ipv4-mapped-is-ipv4"),
-        pytest.param("::ffff:192.168.31.1", ["::ffff:0:0/96"], False, id="ipv4-mapped-not-matched-as-ipv6"),
-        pytest.param("fe80::1%eth0", ["fe80::/10"], True, id="zone-ignored"),
-        pytest.param(" 192.168.31.1\n", ["192.168.31.0/24"], True, id="whitespace-from-a-command"),
-        pytest.param("192.168.31.1", [], False, id="empty-list-holds-nothing"),
-        pytest.param("0.0.0.0", ["::/0"], False, id="families-never-match-each-other"),
-    ],
-)
-def test_address_in_prefixes(address, prefixes, inside):
-    assert address_in_prefixes(address, prefixes) is inside
-
-
-@pytest.mark.parametrize(
     "prefixes, message",
     [
         pytest.param("192.168.31.0/24", "the prefixes must be a list such as ['192.168.31.0/24'], not str '192.168.31.0/24'", id="string-not-list"),
@@ -252,8 +230,8 @@ def test_address_in_prefixes(address, prefixes, inside):
 )
 @pytest.mark.parametrize(
     "call",
-    [prefixes_by_family, lambda prefixes: address_in_prefixes("192.168.1.1", prefixes)],
-    ids=["prefixes_by_family", "address_in_prefixes"],
+    [prefixes_by_family],
+    ids=["prefixes_by_family"],
 )
 def test_prefix_errors(call, prefixes, message):
     with pytest.raises(AnsibleFilterError) as error:
@@ -263,26 +241,8 @@ def test_prefix_errors(call, prefixes, message):
     assert error.value.__context__ is None
 
 
-@pytest.mark.parametrize(
-    "address, message",
-    [
-        pytest.param("none", "'none' is not an IPv4 or IPv6 address", id="word"),
-        pytest.param("192.168.31.1:22", "'192.168.31.1:22' is not an IPv4 or IPv6 address", id="with-port"),
-        pytest.param("192.168.31.0/24", "'192.168.31.0/24' is not an IPv4 or IPv6 address", id="prefix"),
-        pytest.param(None, "the address must be a string such as 192.168.31.1, not NoneType None", id="none"),
-    ],
-)
-def test_address_errors(address, message):
-    with pytest.raises(AnsibleFilterError) as error:
-        address_in_prefixes(address, ["192.168.31.0/24"])
-    assert error.value.message == message
-    assert error.value.__cause__ is None
-    assert error.value.__context__ is None
-
-
 def test_filter_module_exposes_every_filter():
     assert FilterModule().filters() == {
-        "address_in_prefixes": network.address_in_prefixes,
         "prefixes_by_family": network.prefixes_by_family,
         "subnet_host": network.subnet_host,
         "subnet_interface_address": network.subnet_interface_address,

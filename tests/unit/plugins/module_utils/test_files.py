@@ -62,3 +62,28 @@ def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path, monkeypat
         files.replace_file(str(path), b"new\n", 0o644, 0o755)
     assert path.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["conf"]
+
+
+@pytest.mark.parametrize(
+    "content, mode",
+    [
+        pytest.param(b"net.ipv4.ip_forward = 1\n", 0o644, id="sysctl-d-file"),
+        pytest.param(b"[Peer]\n", 0o640, id="peers-file"),
+        pytest.param(b"", 0o600, id="empty"),
+    ],
+)
+def test_read_file_present(tmp_path, content, mode):
+    path = tmp_path / "file.conf"
+    path.write_bytes(content)
+    path.chmod(mode)
+    assert files.read_file(str(path)) == (content, mode)
+
+
+def test_read_file_absent(tmp_path):
+    assert files.read_file(str(tmp_path / "missing.conf")) == (None, None)
+
+
+def test_read_file_directory_fails_naming_it(tmp_path):
+    with pytest.raises(files.FileReadError) as error:
+        files.read_file(str(tmp_path))
+    assert str(error.value) == "cannot read %s: Is a directory" % tmp_path

@@ -7,33 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.multisite.vpn.plugins.module_utils import key_value_file
-from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import ConfFileError
 from ansible_collections.multisite.vpn.tests.unit.wireguard_keys import PSK_1
-
-
-@pytest.mark.parametrize(
-    "content, mode",
-    [
-        pytest.param(b"net.ipv4.ip_forward = 1\n", 0o644, id="sysctl-d-file"),
-        pytest.param(b"[Peer]\n", 0o640, id="peers-file"),
-        pytest.param(b"", 0o600, id="empty"),
-    ],
-)
-def test_read_conf_present(tmp_path, content, mode):
-    path = tmp_path / "file.conf"
-    path.write_bytes(content)
-    path.chmod(mode)
-    assert key_value_file.read_conf(str(path)) == (content, mode)
-
-
-def test_read_conf_absent(tmp_path):
-    assert key_value_file.read_conf(str(tmp_path / "missing.conf")) == (None, None)
-
-
-def test_read_conf_directory_fails_naming_it(tmp_path):
-    with pytest.raises(ConfFileError) as error:
-        key_value_file.read_conf(str(tmp_path))
-    assert str(error.value) == "cannot read %s: Is a directory" % tmp_path
 
 
 def shape(lines):

@@ -81,12 +81,6 @@ def test_build_set_arguments_leaves_unchanged_peers_out():
     assert files == {}
 
 
-def test_redact():
-    assert wg_set.redact("Key is not the correct length or format: `%s'" % PSK_1, [PSK_1, None]) == (
-        "Key is not the correct length or format: `********'"
-    )
-
-
 @pytest.mark.parametrize(
     "usable_parent, expected_parent",
     [pytest.param(True, "run", id="under-run"), pytest.param(False, None, id="tempfile-default")],

@@ -15,9 +15,9 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_peer_plan, wireguard_set
-from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import ConfFileError
+from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_peer_ensure
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileReadError
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peers_file import CONF_HEADER, parse_peers_conf
-from ansible_collections.multisite.vpn.plugins.modules import wireguard_peer
 from ansible_collections.multisite.vpn.plugins.modules.wireguard_peer import main
 from ansible_collections.multisite.vpn.tests.unit.wireguard_keys import HUB, PRIVATE, PSK_1, PSK_2, SPOKE_DE, SPOKE_JP, SPOKE_US, make_key
 
@@ -196,7 +196,7 @@ def fake_wg(tmp_path, monkeypatch):
     # Key files go to a directory the tests can watch, not the real /run.
     (tmp_path / "run").mkdir()
     monkeypatch.setattr(wireguard_set, "SECRET_DIR_PARENTS", (str(tmp_path / "run"),))
-    monkeypatch.setattr(wireguard_peer, "time", types.SimpleNamespace(time=lambda: NOW + 0.5))
+    monkeypatch.setattr(wireguard_peer_ensure, "time", types.SimpleNamespace(time=lambda: NOW + 0.5))
     # Recorded here: once controller code is imported (another test may do it), ansible-core 2.19 sends
     # module warnings to the display instead of the result.
     real_warn = basic.AnsibleModule.warn
@@ -450,10 +450,10 @@ def test_wrong_file_mode_is_corrected_without_touching_peers(fake_wg, run_module
 
 
 def test_default_config_path_follows_the_interface(fake_wg, run_module, monkeypatch):
-    def read_conf(path):
-        raise ConfFileError("read " + path)
+    def read_file(path):
+        raise FileReadError("read " + path)
 
-    monkeypatch.setattr(wireguard_peer, "read_conf", read_conf)
+    monkeypatch.setattr(wireguard_peer_ensure, "read_file", read_file)
     failed, result = run_module(main, dict(interface="wg0", peers=HUB_PEERS))
     assert failed
     assert result["msg"] == "read /etc/wireguard/wg0.peers.conf"

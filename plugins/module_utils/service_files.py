@@ -1,0 +1,234 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Files and the systemd units that run them, for the multisite.vpn.service_files module: its input, what a run
+must do (plan, pure), doing it, and its result and diff.
+
+Files are files.OwnedFile (read once, written only when they differ); units are read with one C(systemctl show)
+each (systemd_unit.read_unit_state). A run with nothing to do makes no other call.
+
+Secret files (given as secret_content, a no_log option): their content is never in a result, a diff or a message;
+messages about a file name it by its place in `files` and its path, never by its content.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit
+from ansible_collections.multisite.vpn.plugins.module_utils.files import OwnedFile
+
+# The argument spec of one entry of `files`. The contents and modes are raw: a content that is not a string is
+# refused rather than converted (a conversion warning would quote it), a mode given as a YAML number is refused
+# rather than read as decimal. secret_content is no_log: Ansible masks it from its first look at the arguments, so
+# that even a failure of its own argument checks (a misspelt option) returns no secret.
+FILE_OPTIONS = dict(
+    path=dict(type="str", required=True),
+    content=dict(type="raw"),
+    secret_content=dict(type="raw", no_log=True),
+    mode=dict(type="raw"),
+    directory_mode=dict(type="raw", default="0755"),
+)
+DEFAULT_MODE = 0o644
+DEFAULT_SECRET_MODE = 0o600
+
+UNIT_SUFFIXES = (".service", ".timer", ".socket", ".path")
+# systemd's unit name characters (systemd.unit(5)); an instance after '@', never an empty one (a template).
+UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]+)?\.(service|timer|socket|path)$")
+UNIT_NAME_MAX = 255
+OCTAL_MODE = re.compile(r"^[0-7]{3,5}$")
+MAX_MODE = 0o7777
+
+
+class ServiceFilesError(Exception):
+    """Bad input, or a file or systemctl that failed; the message names the option, the file or the unit, never
+    the content of a file."""
+
+
+def parse_mode(value, label: str) -> tuple[int | None, str | None]:
+    """(mode, None) for an octal string up to 07777, else (None, the problem)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None, "%s: give an octal string such as \"0644\", not a %s" % (label, type(value).__name__)
+    if isinstance(value, int):
+        return None, (
+            "%s: %d is a number; give the mode as a quoted octal string such as \"0644\""
+            " (YAML reads 0644 unquoted as the number 420)" % (label, value)
+        )
+    if not OCTAL_MODE.match(value):
+        return None, "%s: %r is not an octal mode; give one such as \"0644\"" % (label, value)
+    mode = int(value, 8)
+    if mode > MAX_MODE:
+        return None, "%s: %r is above \"7777\"" % (label, value)
+    return mode, None
+
+
+def path_problem(path, label: str) -> str | None:
+    if not isinstance(path, str) or not path:
+        return "%s: give an absolute path" % label
+    if "\0" in path:
+        return "%s: holds a NUL character" % label
+    if not path.startswith("/"):
+        return "%s: %r is relative; give an absolute path" % (label, path)
+    if ".." in path.split("/"):
+        return "%s: %r has a '..' component; give the path without it" % (label, path)
+    if path.endswith("/"):
+        return "%s: %r names a directory; give the path of a file" % (label, path)
+    return None
+
+
+def unit_problem(unit, label: str) -> str | None:
+    if not isinstance(unit, str) or not unit:
+        return "%s: give a unit name such as multisite-vpn-example.timer" % label
+    if "/" in unit:
+        return "%s: %r is a path; give the unit's name only, such as %s" % (label, unit, os.path.basename(unit) or "example.timer")
+    if not unit.endswith(UNIT_SUFFIXES):
+        return "%s: %r has no unit suffix; give one of %s" % (label, unit, ", ".join(UNIT_SUFFIXES))
+    if unit.startswith("-") or len(unit) > UNIT_NAME_MAX or not UNIT_NAME.match(unit):
+        return "%s: %r is not a unit name systemd accepts (a template needs an instance, as in name@instance.service)" % (label, unit)
+    return None
+
+
+def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
+    """One entry of `files` as wanted (mode and directory_mode as numbers, secret when given as secret_content);
+    its problems go to PROBLEMS, SEEN maps the paths before it to their index."""
+    label = "files[%d]" % index
+    path = entry["path"]
+    problem = path_problem(path, label + ".path")
+    if problem:
+        problems.append(problem)
+    else:
+        path = os.path.normpath(path)
+        if path in seen:
+            problems.append("%s.path: %s is also files[%d].path" % (label, entry["path"], seen[path]))
+        seen.setdefault(path, index)
+    secret = entry["secret_content"] is not None
+    content = entry["secret_content"] if secret else entry["content"]
+    if secret and entry["content"] is not None:
+        problems.append("%s: give content or secret_content, not both" % label)
+    elif content is None:
+        problems.append("%s: give content (or secret_content for a file that holds secrets)" % label)
+    elif not isinstance(content, str):
+        option = "secret_content" if secret else "content"
+        problems.append("%s.%s: must be a string (the file's text), not a %s" % (label, option, type(content).__name__))
+    mode, problem = (DEFAULT_SECRET_MODE if secret else DEFAULT_MODE), None
+    if entry["mode"] is not None:
+        mode, problem = parse_mode(entry["mode"], label + ".mode")
+    directory_mode, directory_problem = parse_mode(entry["directory_mode"], label + ".directory_mode")
+    problems.extend(found for found in (problem, directory_problem) if found)
+    return dict(path=path, content=content, mode=mode, directory_mode=directory_mode, secret=secret)
+
+
+def validate(files, units) -> tuple[list[dict], list[str]]:
+    """The wanted files (validate_file) and units, or a ServiceFilesError naming every problem, each starting with
+    its option (files[2].mode: ...)."""
+    problems = []
+    seen = {}
+    wanted = [validate_file(index, entry, seen, problems) for index, entry in enumerate(files or [])]
+    names = {}
+    for index, unit in enumerate(units or []):
+        label = "units[%d]" % index
+        problem = unit_problem(unit, label)
+        if problem:
+            problems.append(problem)
+        elif unit in names:
+            problems.append("%s: %s is also units[%d]" % (label, unit, names[unit]))
+        names.setdefault(unit, index)
+    if problems:
+        raise ServiceFilesError("; ".join(problems))
+    return wanted, list(units or [])
+
+
+def is_unit_file(path: str) -> bool:
+    """Whether PATH is read by systemd at a daemon-reload (a unit file or a drop-in under UNIT_DIRECTORY)."""
+    return path.startswith(systemd_unit.UNIT_DIRECTORY.rstrip("/") + "/")
+
+
+def needs_systemctl(wanted: list[dict], units: list[str]) -> bool:
+    return bool(units) or any(is_unit_file(entry["path"]) for entry in wanted)
+
+
+def read_files(wanted: list[dict]) -> list[OwnedFile]:
+    return [
+        OwnedFile(entry["path"], entry["content"], entry["mode"], directory_mode=entry["directory_mode"], secret=entry["secret"])
+        for entry in wanted
+    ]
+
+
+def check_units_known(units: list[str], states: dict, owned: list[OwnedFile]) -> None:
+    """A unit systemd does not know must come from one of the files, or starting it could only fail."""
+    installed = {os.path.basename(owned_file.path) for owned_file in owned if is_unit_file(owned_file.path)}
+    for index, unit in enumerate(units):
+        if not states[unit].loaded and unit not in installed:
+            raise ServiceFilesError(
+                "units[%d]: systemd knows no unit %s, and no entry of files installs it under %s"
+                % (index, unit, systemd_unit.UNIT_DIRECTORY)
+            )
+
+
+def plan(owned: list[OwnedFile], units: list[str], states: dict, restart_on_change: bool) -> tuple[bool, dict]:
+    """(daemon_reload, actions by unit) from what was read: reload when a unit file changes or systemd asks for it
+    (or does not know a unit yet); enable what is not enabled; start what is not active, restart what is after a
+    change."""
+    changed = [owned_file for owned_file in owned if owned_file.changed]
+    daemon_reload = any(is_unit_file(owned_file.path) for owned_file in changed) or any(
+        states[unit].needs_reload or not states[unit].loaded for unit in units
+    )
+    actions = {}
+    for unit in units:
+        state = states[unit]
+        actions[unit] = []
+        if not state.enabled:
+            actions[unit].append("enable")
+        if not state.active:
+            actions[unit].append("start")
+        elif changed and restart_on_change:
+            actions[unit].append("restart")
+    return daemon_reload, actions
+
+
+def run_unit_action(module, systemctl_binary: str, action: str, unit: str) -> None:
+    """One systemctl call on UNIT; a failure says where to look (journalctl -u UNIT), whatever the unit's type."""
+    try:
+        systemd_unit.systemctl(module, systemctl_binary, action, unit)
+    except systemd_unit.SystemdError as err:
+        message = str(err)
+        if "journalctl" not in message:
+            message += "; see journalctl -u %s" % unit
+        raise ServiceFilesError(message) from err
+
+
+def apply(module, systemctl_binary: str | None, owned: list[OwnedFile], daemon_reload: bool, actions: dict, done: dict) -> None:
+    """Write the files that differ, then reload, then act on each unit in order. DONE records what happened, for a
+    failure's result: files_changed, daemon_reload, unit_actions."""
+    for owned_file in owned:
+        if owned_file.changed:
+            owned_file.write()
+            done["files_changed"].append(owned_file.path)
+    if daemon_reload:
+        systemd_unit.systemctl(module, systemctl_binary, "daemon-reload")
+        done["daemon_reload"] = True
+    for unit, unit_actions in actions.items():
+        for action in unit_actions:
+            run_unit_action(module, systemctl_binary, action, unit)
+            done["unit_actions"].setdefault(unit, []).append(action)
+
+
+def unit_line(unit: str, enabled: bool, active: bool, loaded: bool, note: str = "") -> str:
+    if not loaded and not enabled and not active:
+        return "%s: not loaded\n" % unit
+    return "%s: %s, %s%s\n" % (unit, "enabled" if enabled else "not enabled", "active" if active else "inactive", note)
+
+
+def build_diff(owned: list[OwnedFile], units: list[str], states: dict, daemon_reload: bool, actions: dict) -> list[dict]:
+    """One diff per changed file (a secret one hidden), then the units whose state changes, when any does."""
+    diffs = [owned_file.diff() for owned_file in owned if owned_file.changed]
+    acting = [unit for unit in units if actions[unit]]
+    if acting or daemon_reload:
+        before = "".join(unit_line(unit, states[unit].enabled, states[unit].active, states[unit].loaded) for unit in units)
+        after = "".join(
+            unit_line(unit, True, True, True, " (restarted)" if "restart" in actions[unit] else "") for unit in units
+        )
+        if daemon_reload:
+            after = "(systemd reloaded)\n" + after
+        diffs.append(dict(before_header="systemd units", after_header="systemd units", before=before, after=after))
+    return diffs

@@ -1,0 +1,159 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One WireGuard interface brought up by wg-quick@ at boot, for the wireguard_interface module: the checks of its
+name, addresses and port (the inventory checks use the same ones), its two files (the wg-quick configuration, which
+holds interface settings only, and the unit's drop-in), and what systemd must do for a given change (unit_actions).
+Everything here is pure; the module reads and applies.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_peers_file
+from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import key_value_lines
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import interface_name_problem
+
+CONF_MODE = 0o600
+DROP_IN_MODE = 0o644
+MAX_PORT = 65535
+
+# wg-quick takes an interface name of 1-15 of these characters only (its CONFIG_FILE check), and the roles
+# start wg-quick@<name>.service, whose instance name systemd takes unescaped only without '+' and '='.
+WG_QUICK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+
+# wg-quick's own reload syncs the interface to <interface>.conf alone and would drop every peer, which live in
+# <interface>.peers.conf: sync to both. An empty or failed strip must not wipe the interface.
+DROP_IN = (
+    "# Managed by multisite.vpn.wireguard_interface.\n"
+    "# wg-quick's own reload syncs the interface to <interface>.conf alone and would drop every peer, which\n"
+    "# live in <interface>.peers.conf: sync to both. An empty or failed strip must not wipe the interface.\n"
+    "# ($$ and %% are systemd's escapes for $ and %.)\n"
+    "[Service]\n"
+    "ExecReload=\n"
+    "ExecReload=/bin/bash -c 'conf=$$(wg-quick strip %i) && [ -n \"$$conf\" ] && exec wg syncconf %i"
+    " <(printf \"%%s\\\\n\" \"$$conf\"; cat /etc/wireguard/%i.peers.conf 2>/dev/null)'\n"
+)
+
+DAEMON_RELOAD = "daemon-reload"
+ENABLE = "enable"
+START = "start"
+RESTART = "restart"
+SET_PRIVATE_KEY = "set-private-key"
+
+
+def wg_quick_name_problem(name: str) -> str | None:
+    """Why NAME (a string) cannot be an interface wg-quick@ brings up, or None. Linux's rules first, then wg-quick's."""
+    linux = interface_name_problem(name)
+    if linux:
+        return linux
+    if not WG_QUICK_NAME.match(name):
+        return ("interface %r has a character wg-quick and systemd's unit names (wg-quick@<name>.service) do not take: "
+                "use letters, digits, '_', '.' and '-'" % name)
+    return None
+
+
+def address_problem(address: str) -> str | None:
+    """Why ADDRESS (a string) is not an interface address with its prefix length, such as 192.168.31.11/24, or None."""
+    example = "such as 192.168.31.11/24"
+    try:
+        interface = ipaddress.ip_interface(address.strip())
+    except ValueError:
+        return "%r is not an IPv4 or IPv6 address with a prefix length, %s" % (address, example)
+    if "/" not in address:
+        return "%r has no prefix length: give the address with it, %s" % (address, example)
+    network = interface.network
+    if interface.version == 4 and network.prefixlen < 31 and interface.ip in (network.network_address, network.broadcast_address):
+        which = "network" if interface.ip == network.network_address else "broadcast"
+        return "%s is the %s address of %s: give a host's address in it, such as %s/%d" % (
+            address, which, network, network.network_address + 1, network.prefixlen)
+    return None
+
+
+def input_problems(interface: str, addresses: list, listen_port) -> list[str]:
+    """Every problem of the interface's own options, each naming its option."""
+    problems = []
+    why = wg_quick_name_problem(interface)
+    if why:
+        problems.append(why)
+    if not addresses:
+        problems.append("address is empty: give the interface's address with its prefix length, such as 192.168.31.11/24")
+    for index, address in enumerate(addresses):
+        why = address_problem(address)
+        if why:
+            problems.append("address[%d]: %s" % (index, why))
+    if listen_port is not None and not 1 <= listen_port <= MAX_PORT:
+        problems.append("listen_port %d is outside 1-%d" % (listen_port, MAX_PORT))
+    return problems
+
+
+def key_path(interface: str) -> str:
+    return "%s/%s.key" % (wireguard_peers_file.WIREGUARD_DIRECTORY, interface)
+
+
+def conf_path(interface: str) -> str:
+    return "%s/%s.conf" % (wireguard_peers_file.WIREGUARD_DIRECTORY, interface)
+
+
+def unit_name(interface: str) -> str:
+    return "wg-quick@%s.service" % interface
+
+
+def drop_in_path(unit_directory: str, interface: str) -> str:
+    return "%s/%s.d/multisite-vpn.conf" % (unit_directory, unit_name(interface))
+
+
+def render_conf(interface: str, addresses: list[str], listen_port: int | None) -> str:
+    """The wg-quick configuration: interface settings only. The private key is set from its file and the peers are
+    loaded from theirs once the interface is up."""
+    lines = [
+        "# Managed by multisite.vpn.wireguard_interface.",
+        "# Interface settings only. The private key stays in %s.key and the peers in" % interface,
+        "# %s.peers.conf (both managed by the same module)." % interface,
+        "[Interface]",
+        "Address = %s" % ", ".join(address.strip() for address in addresses),
+    ]
+    if listen_port is not None:
+        lines.append("ListenPort = %d" % listen_port)
+    lines += [
+        "PostUp = wg set %i private-key /etc/wireguard/%i.key",
+        "# No link layer: an ICMP redirect to another peer of this interface is never right.",
+        "PostUp = sysctl -qw net.ipv4.conf.%i.send_redirects=0",
+        "PostUp = test ! -e /etc/wireguard/%i.peers.conf || wg addconf %i /etc/wireguard/%i.peers.conf",
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def conf_settings(text: str | None) -> list[tuple]:
+    """What wg-quick makes of a configuration TEXT: its sections and settings in order, comments and spacing left out.
+    Two texts with the same settings bring up the same interface, so only a change here needs a restart."""
+    if text is None:
+        return []
+    return [(line.section, line.key, line.value, None if line.key or line.section else line.text)
+            for line in key_value_lines(text, inline_comments=True, sections=True)]
+
+
+def unit_actions(enabled: bool, active: bool, needs_reload: bool, settings_changed: bool, drop_in_changed: bool,
+                 key_replaced: bool) -> list[str]:
+    """What systemd (and wg) must do, in order, for the interface's unit in the given state after the given changes.
+
+    A running interface is restarted only when its settings changed (wg syncconf never changes addresses); a replaced
+    key alone is set live, which keeps the interface and its routes.
+    """
+    actions = []
+    if drop_in_changed or needs_reload:
+        actions.append(DAEMON_RELOAD)
+    if not enabled:
+        actions.append(ENABLE)
+    if not active:
+        actions.append(START)
+    elif settings_changed:
+        actions.append(RESTART)
+    elif key_replaced:
+        actions.append(SET_PRIVATE_KEY)
+    return actions
+
+
+def unit_state_text(enabled: bool, active: bool) -> str:
+    return "enabled: %s\nactive: %s\n" % ("yes" if enabled else "no", "yes" if active else "no")

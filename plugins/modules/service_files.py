@@ -1,0 +1,245 @@
+#!/usr/bin/python
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: service_files
+short_description: Files and the systemd units that run them, in one call
+description:
+  - Installs a program run by systemd (the program, its configuration, its unit files) and keeps its units enabled
+    and started, in one task. A run with nothing to do reads the files and asks systemd for each unit's state with
+    one C(systemctl show), and does nothing else.
+  - Each file of O(files) belongs to this module whole. It is replaced when its content or its mode differs, so that a
+    crash leaves the old file or the new one, and no reader ever sees a mode wider than the one asked for. Missing
+    directories are created with O(files[].directory_mode); existing ones are left as they are.
+  - C(systemctl daemon-reload) runs when a file under C(/etc/systemd/system) changed, when systemd says a unit of
+    O(units) needs it, or when systemd does not know such a unit yet. Each unit of O(units) is then enabled when it
+    is not, started when it is not active, and restarted when it is and a file changed (with O(restart_on_change)).
+  - Everything is checked before anything is read or written. A relative path, a path with a C(..) component, the
+    same path twice, a content that is not a string, a mode that is not an octal string up to C(7777), a unit name
+    with a C(/) or without a unit suffix, or the same unit twice make the module fail with one message that names
+    each option and entry (for example C(files[2].mode)), and nothing is changed.
+  - The content of a file given as O(files[].secret_content) is never returned, shown in a diff or quoted in a
+    message, not even when Ansible's own check of the arguments fails.
+author:
+  - multisite.vpn developers (@multisite-vpn)
+options:
+  files:
+    description:
+      - The files to install, in the order they are written.
+      - Each is written with the owner and group the module runs as (root, with C(become)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description:
+          - Where the file goes, an absolute path without C(..) components. Two entries may not name the same file.
+          - A file under C(/etc/systemd/system) (a unit file or a drop-in) makes systemd reload its units when it
+            changes.
+        type: str
+        required: true
+      content:
+        description:
+          - The whole text of the file, written as UTF-8 exactly as given (a template rendered with
+            C(lookup('ansible.builtin.template', ...)), for example).
+          - Shown in a diff. Give exactly one of O(files[].content) and O(files[].secret_content).
+        type: raw
+      secret_content:
+        description:
+          - The whole text of a file that holds secrets (keys, tokens), in place of O(files[].content).
+          - Never logged, returned or shown. A diff says only whether the file changes.
+        type: raw
+      mode:
+        description:
+          - The file's permissions, a quoted octal string from V("0000") to V("7777"), such as V("0644").
+          - A number is refused, because YAML reads an unquoted V(0644) as the number 420.
+          - Defaults to V("0644"), or V("0600") for a file given as O(files[].secret_content).
+        type: raw
+      directory_mode:
+        description:
+          - The permissions of directories created for the file, a quoted octal string like O(files[].mode).
+          - Existing directories keep theirs.
+        type: raw
+        default: "0755"
+  units:
+    description:
+      - The systemd units to keep enabled and active, by name with their suffix (C(.service), C(.timer), C(.socket)
+        or C(.path)), for example V(multisite-vpn-wg-reresolve.timer); a template unit only with an instance
+        (V(name@instance.service)).
+      - A unit that systemd does not know must be installed by an entry of O(files) under C(/etc/systemd/system).
+      - Each unit must have an C([Install]) section; a static unit would be enabled on every run. A C(Type=oneshot)
+        service is inactive once it has run and would be started on every run; give the timer that runs it.
+      - An empty list manages files only.
+    type: list
+    elements: str
+    default: []
+  restart_on_change:
+    description:
+      - Restart every unit of O(units) when any file of O(files) changed, so that it runs the new program or
+        configuration.
+      - Units that are not active are started either way.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - multisite.vpn.attributes
+  - multisite.vpn.attributes.platform
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the files and the units' state as a real run does and reports the same changes, files and unit actions,
+        but writes nothing and asks systemd for nothing else.
+  diff_mode:
+    support: full
+    details:
+      - Returns one diff per file that changes, its content before and after (for a file given as
+        O(files[].secret_content), only a line saying that it changes), then the units' state before and after when
+        systemd is asked to do anything.
+  idempotent:
+    support: full
+  platform:
+    platforms: posix
+    details:
+      - Linux with systemd (C(systemctl)). Without O(units) and without files under C(/etc/systemd/system), any POSIX
+        host.
+notes:
+  - Writing under C(/etc) and C(/usr/local) and asking systemd to start units need root, so tasks using this module
+    normally set C(become).
+  - A unit that fails to start makes the module fail with what C(systemctl) said and the C(journalctl) command that
+    shows the unit's log. The files written up to then stay, and the result says which.
+  - The module never stops, disables or removes anything. To remove a program, stop its units and delete its files
+    with other tasks.
+seealso:
+  - name: systemd.unit(5)
+    description: Unit names, unit files, drop-ins and the C([Install]) section.
+    link: https://www.freedesktop.org/software/systemd/man/latest/systemd.unit.html
+  - module: ansible.builtin.systemd_service
+    description: Stops, disables and masks units, which this module never does.
+"""
+
+EXAMPLES = r"""
+- name: Install a program, its service and its timer; keep the timer running
+  multisite.vpn.service_files:
+    files:
+      - path: /usr/local/lib/multisite-vpn/wg_reresolve.py
+        content: "{{ lookup('ansible.builtin.template', 'wg-reresolve.py.j2') }}"
+        mode: "0644"
+      - path: /etc/systemd/system/multisite-vpn-wg-reresolve.service
+        content: "{{ lookup('ansible.builtin.template', 'multisite-vpn-wg-reresolve.service.j2') }}"
+      - path: /etc/systemd/system/multisite-vpn-wg-reresolve.timer
+        content: "{{ lookup('ansible.builtin.template', 'multisite-vpn-wg-reresolve.timer.j2') }}"
+    units:
+      - multisite-vpn-wg-reresolve.timer
+  become: true
+
+- name: A configuration with a token in it, readable by root only, never shown
+  multisite.vpn.service_files:
+    files:
+      - path: /usr/local/sbin/multisite-vpn-dns-publish
+        content: "{{ lookup('ansible.builtin.template', 'dns-publish.py.j2') }}"
+        mode: "0755"
+      - path: /etc/multisite-vpn/dns-publish.json
+        secret_content: "{{ {'api_token': vault_api_token} | to_nice_json }}\n"
+        mode: "0600"
+      - path: /etc/systemd/system/multisite-vpn-dns-publish.service
+        content: "{{ lookup('ansible.builtin.template', 'multisite-vpn-dns-publish.service.j2') }}"
+      - path: /etc/systemd/system/multisite-vpn-dns-publish.timer
+        content: "{{ lookup('ansible.builtin.template', 'multisite-vpn-dns-publish.timer.j2') }}"
+    units: [multisite-vpn-dns-publish.timer]
+  become: true
+
+- name: A drop-in that changes a service's environment, without restarting it now
+  multisite.vpn.service_files:
+    files:
+      - path: /etc/systemd/system/example.service.d/50-proxy.conf
+        content: |
+          [Service]
+          Environment=HTTPS_PROXY=http://proxy.example.net:3128
+    units: [example.service]
+    restart_on_change: false
+  become: true
+"""
+
+RETURN = r"""
+files_changed:
+  description: The paths of the files that were (or in check mode would be) written, for their content or their mode.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - /etc/systemd/system/multisite-vpn-wg-reresolve.timer
+daemon_reload:
+  description: Whether C(systemctl daemon-reload) ran (or in check mode would run).
+  returned: always
+  type: bool
+  sample: true
+unit_actions:
+  description:
+    - For each unit of O(units), what was (or in check mode would be) asked of systemd, in order, among V(enable),
+      V(start) and V(restart); an empty list when nothing.
+    - When the module fails, only what was done.
+  returned: always
+  type: dict
+  sample:
+    multisite-vpn-wg-reresolve.timer:
+      - enable
+      - restart
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileReadError, FileWriteError
+from ansible_collections.multisite.vpn.plugins.module_utils.service_files import (
+    FILE_OPTIONS,
+    ServiceFilesError,
+    apply,
+    build_diff,
+    check_units_known,
+    needs_systemctl,
+    plan,
+    read_files,
+    validate,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            files=dict(type="list", elements="dict", default=[], options=FILE_OPTIONS),
+            units=dict(type="list", elements="str", default=[]),
+            restart_on_change=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    done = dict(files_changed=[], daemon_reload=False, unit_actions={})
+
+    try:
+        wanted, units = validate(module.params["files"], module.params["units"])
+        systemctl = systemd_unit.systemctl_path(module) if needs_systemctl(wanted, units) else None
+        owned = read_files(wanted)
+        states = {unit: systemd_unit.read_unit_state(module, systemctl, unit) for unit in units}
+        check_units_known(units, states, owned)
+        daemon_reload, actions = plan(owned, units, states, module.params["restart_on_change"])
+        if not module.check_mode:
+            apply(module, systemctl, owned, daemon_reload, actions, done)
+    except (ServiceFilesError, systemd_unit.SystemdError, FileReadError, FileWriteError) as err:
+        changed = bool(done["files_changed"] or done["daemon_reload"] or done["unit_actions"])
+        module.fail_json(msg=str(err), changed=changed, **done)
+
+    files_changed = [owned_file.path for owned_file in owned if owned_file.changed]
+    result = dict(
+        changed=bool(files_changed) or daemon_reload or any(actions.values()),
+        files_changed=files_changed,
+        daemon_reload=daemon_reload,
+        unit_actions=actions,
+    )
+    if module._diff:
+        result["diff"] = build_diff(owned, units, states, daemon_reload, actions)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

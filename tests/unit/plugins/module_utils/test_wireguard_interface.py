@@ -1,0 +1,94 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""wireguard_interface: the interface's files, and what systemd must do after each kind of change."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_interface as wg_interface
+
+SPOKE_CONF = (
+    "# Managed by multisite.vpn.wireguard_interface.\n"
+    "# Interface settings only. The private key stays in wg-oci.key and the peers in\n"
+    "# wg-oci.peers.conf (both managed by the same module).\n"
+    "[Interface]\n"
+    "Address = 192.168.31.11/24\n"
+    "ListenPort = 51820\n"
+    "PostUp = wg set %i private-key /etc/wireguard/%i.key\n"
+    "# No link layer: an ICMP redirect to another peer of this interface is never right.\n"
+    "PostUp = sysctl -qw net.ipv4.conf.%i.send_redirects=0\n"
+    "PostUp = test ! -e /etc/wireguard/%i.peers.conf || wg addconf %i /etc/wireguard/%i.peers.conf\n"
+)
+
+# What the role's template wrote before the module owned the file: the same settings under another header.
+TEMPLATE_CONF = (
+    "# Ansible managed\n"
+    "# Interface settings only. The private key stays in wg-oci.key and the peers in\n"
+    "# wg-oci.peers.conf (managed by multisite.vpn.wireguard_peer).\n"
+    + SPOKE_CONF[SPOKE_CONF.index("[Interface]"):]
+)
+
+
+def test_render_conf_holds_settings_and_no_secret():
+    assert wg_interface.render_conf("wg-oci", ["192.168.31.11/24"], 51820) == SPOKE_CONF
+
+
+def test_render_conf_without_port_and_with_two_addresses():
+    text = wg_interface.render_conf("wg0", ["10.0.0.2/24", "fd00::2/64"], None)
+    assert "Address = 10.0.0.2/24, fd00::2/64\n" in text
+    assert "ListenPort" not in text
+
+
+def test_comments_are_not_settings():
+    assert wg_interface.conf_settings(TEMPLATE_CONF) == wg_interface.conf_settings(SPOKE_CONF)
+
+
+@pytest.mark.parametrize("change", [
+    ("ListenPort = 51820", "ListenPort = 51821"),
+    ("Address = 192.168.31.11/24", "Address = 192.168.31.12/24"),
+    ("PostUp = sysctl -qw net.ipv4.conf.%i.send_redirects=0\n", ""),
+], ids=["port", "address", "a-hook-less"])
+def test_a_setting_changed_is_seen(change):
+    assert wg_interface.conf_settings(SPOKE_CONF.replace(*change)) != wg_interface.conf_settings(SPOKE_CONF)
+
+
+def test_no_file_has_no_settings():
+    assert wg_interface.conf_settings(None) == []
+
+
+@pytest.mark.parametrize(
+    "enabled, active, needs_reload, settings_changed, drop_in_changed, key_replaced, actions",
+    [
+        pytest.param(True, True, False, False, False, False, [], id="nothing-to-do"),
+        pytest.param(False, False, False, True, True, False, ["daemon-reload", "enable", "start"], id="new-host"),
+        pytest.param(True, True, False, True, False, False, ["restart"], id="settings-changed"),
+        pytest.param(True, True, False, False, True, False, ["daemon-reload"], id="drop-in-changed"),
+        pytest.param(True, True, True, False, False, False, ["daemon-reload"], id="systemd-asks-for-a-reload"),
+        pytest.param(True, True, False, False, False, True, ["set-private-key"], id="key-replaced"),
+        pytest.param(True, True, False, True, False, True, ["restart"], id="key-and-settings: the restart reads the key"),
+        pytest.param(True, False, False, True, False, True, ["start"], id="stopped: the start reads everything"),
+        pytest.param(False, True, False, False, False, False, ["enable"], id="running-but-disabled"),
+    ],
+)
+def test_unit_actions(enabled, active, needs_reload, settings_changed, drop_in_changed, key_replaced, actions):
+    assert wg_interface.unit_actions(enabled, active, needs_reload, settings_changed, drop_in_changed, key_replaced) == actions
+
+
+@pytest.mark.parametrize(
+    "interface, addresses, port, problems",
+    [
+        pytest.param("wg-oci", ["192.168.31.11/24"], 51820, [], id="good"),
+        pytest.param("wg0", ["fd00::1/64", "10.0.0.1/31"], None, [], id="ipv6-and-point-to-point"),
+        pytest.param("..", ["10.0.0.1/24"], 1, ["interface must not be '..'"], id="dot-dot"),
+        pytest.param("wg 0", ["10.0.0.1/24"], 1, ["interface 'wg 0' contains whitespace, '/' or ':', which Linux does not allow in a name"],
+                     id="space"),
+        pytest.param("wg=0", ["10.0.0.255/24"], 65536, [
+            "interface 'wg=0' has a character wg-quick and systemd's unit names (wg-quick@<name>.service) do not take: "
+            "use letters, digits, '_', '.' and '-'",
+            "address[0]: 10.0.0.255/24 is the broadcast address of 10.0.0.0/24: give a host's address in it, such as 10.0.0.1/24",
+            "listen_port 65536 is outside 1-65535"], id="everything-at-once"),
+    ],
+)
+def test_input_problems(interface, addresses, port, problems):
+    assert wg_interface.input_problems(interface, addresses, port) == problems
