@@ -454,6 +454,9 @@ def _check_spoke(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict):
                               "(WireGuard has no duplicate address detection): give each spoke its own"
                               % (number, other[0], network.network_address + number, hub))
                 break
+    port = inventory.readable(spoke, "spoke_ssh_port")
+    if port is not UNSET and port_problem(port):
+        inventory.add(spoke, "spoke_ssh_port", port_problem(port))
     for name, lowest, highest in (("spoke_persistent_keepalive", 0, MAX_KEEPALIVE), ("spoke_reresolve_interval", 1, None)):
         value = inventory.readable(spoke, name)
         if value is UNSET:

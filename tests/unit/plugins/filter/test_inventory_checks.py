@@ -167,6 +167,8 @@ CASES = [
     ("private-key-undefined-vault-variable", {"hub-oci": {"hub_private_key": undefined("vault_hub_oci_key")}},
      [("hub-oci: hub_private_key: its template failed: 'vault_hub_oci_key' is undefined", "")]),
     ("ssh-port-0", {"hub-oci": {"hub_ssh_port": 0}}, [("hub-oci: hub_ssh_port: 0 is outside 1-65535", "")]),
+    ("spoke-ssh-port-70000", {"spoke-jp": {"spoke_ssh_port": 70000}}, [("spoke-jp: spoke_ssh_port: 70000 is outside 1-65535", "")]),
+    ("spoke-ssh-port-a-word", {"spoke-jp": {"spoke_ssh_port": "ssh"}}, [("spoke-jp: spoke_ssh_port: 'ssh' is a string, not a port number", "")]),
     ("hub-spokes-leaves-one-out", {"hub-oci": {"hub_spokes": ["spoke-jp", "spoke-us"]}},
      [("hub-oci: hub_spokes: leaves out spoke-de, whose spoke_hubs names hub-oci", "no peer here")]),
     ("hub-spokes-names-a-stranger", {"hub-oci": {"hub_spokes": list(ALL_SPOKES) + ["spoke-fr"]}},
