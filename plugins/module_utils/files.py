@@ -120,16 +120,18 @@ class OwnedFile:
     whoever the module runs as), what it holds, and
     whether it must be written. SECRET files (keys in them) never show their content in a diff.
 
-    Reading happens once, in the constructor; write() writes only when needed.
+    Reading happens once, in the constructor, unless CURRENT gives what read_file already returned (a caller that
+    computes the new content from the old one); write() writes only when needed.
     """
 
-    def __init__(self, path: str, content: str, mode: int, directory_mode: int = 0o755, secret: bool = False):
+    def __init__(self, path: str, content: str, mode: int, directory_mode: int = 0o755, secret: bool = False,
+                 current: tuple[bytes | None, int | None] | None = None):
         self.path = path
         self.content = content
         self.mode = mode
         self.directory_mode = directory_mode
         self.secret = secret
-        self.current, self.current_mode = read_file(path)
+        self.current, self.current_mode = read_file(path) if current is None else current
 
     @property
     def changed(self) -> bool:

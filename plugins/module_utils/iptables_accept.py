@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from ansible_collections.multisite.vpn.plugins.module_utils.files import OwnedFile
+from ansible_collections.multisite.vpn.plugins.module_utils.files import OwnedFile, read_file
 
 CHAIN_NAME = re.compile(r"[A-Za-z0-9_-]{1,28}\Z")
 # A Linux interface name (15 characters at most), or iptables' prefix form ending in +.
@@ -248,20 +248,18 @@ def plan_file(text: str, rules, chains):
 def read_rules_file(path: str, rules, chains):
     """The rules file as an OwnedFile whose content is the planned text (it keeps its mode), or None when it is
     absent; and a warning when it cannot be planned. Read once: the new text depends on the current one."""
-    owned = OwnedFile(path, "", 0)
-    if owned.current is None:
+    current, mode = read_file(path)
+    if current is None:
         return None, None
     try:
-        text = owned.current.decode("utf-8")
+        text = current.decode("utf-8")
     except UnicodeDecodeError:
         raise IptablesError("rules_file: %s is not UTF-8 text; is it an iptables-save file?" % path) from None
     planned = plan_file(text, rules, chains)
     if planned is None:
         return None, ("rules_file: %s has no filter table (a `*filter` line and its COMMIT); the rules are live only"
                       " and will not survive a reboot" % path)
-    owned.content = planned
-    owned.mode = owned.current_mode
-    return owned, None
+    return OwnedFile(path, planned, mode, current=(current, mode)), None
 
 
 def chain_lines(lines, chains) -> str:

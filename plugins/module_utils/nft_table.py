@@ -283,10 +283,6 @@ def load_reasons(file_changed: bool, unit_changed: bool, table_loaded: bool, sta
     return reasons
 
 
-def needs_daemon_reload(unit_changed: bool, state) -> bool:
-    return unit_changed or state.needs_reload or not state.loaded
-
-
 def live_diff(name: str, unit: str, path: str, table_loaded: bool, state, reasons) -> dict:
     """The diff entry of a (re)load: the live table and the unit before, and after."""
     return dict(

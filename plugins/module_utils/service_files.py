@@ -170,31 +170,11 @@ def plan(owned: list[OwnedFile], units: list[str], states: dict, restart_on_chan
     (or does not know a unit yet); enable what is not enabled; start what is not active, restart what is after a
     change."""
     changed = [owned_file for owned_file in owned if owned_file.changed]
-    daemon_reload = any(is_unit_file(owned_file.path) for owned_file in changed) or any(
-        states[unit].needs_reload or not states[unit].loaded for unit in units
-    )
-    actions = {}
-    for unit in units:
-        state = states[unit]
-        actions[unit] = []
-        if not state.enabled:
-            actions[unit].append("enable")
-        if not state.active:
-            actions[unit].append("start")
-        elif changed and restart_on_change:
-            actions[unit].append("restart")
+    daemon_reload = systemd_unit.daemon_reload_needed(any(is_unit_file(owned_file.path) for owned_file in changed),
+                                                      [states[unit] for unit in units])
+    actions = {unit: systemd_unit.start_actions(states[unit].enabled, states[unit].active, bool(changed) and restart_on_change)
+               for unit in units}
     return daemon_reload, actions
-
-
-def run_unit_action(module, systemctl_binary: str, action: str, unit: str) -> None:
-    """One systemctl call on UNIT; a failure says where to look (journalctl -u UNIT), whatever the unit's type."""
-    try:
-        systemd_unit.systemctl(module, systemctl_binary, action, unit)
-    except systemd_unit.SystemdError as err:
-        message = str(err)
-        if "journalctl" not in message:
-            message += "; see journalctl -u %s" % unit
-        raise ServiceFilesError(message) from err
 
 
 def apply(module, systemctl_binary: str | None, owned: list[OwnedFile], daemon_reload: bool, actions: dict, done: dict) -> None:
@@ -209,7 +189,7 @@ def apply(module, systemctl_binary: str | None, owned: list[OwnedFile], daemon_r
         done["daemon_reload"] = True
     for unit, unit_actions in actions.items():
         for action in unit_actions:
-            run_unit_action(module, systemctl_binary, action, unit)
+            systemd_unit.systemctl(module, systemctl_binary, action, unit)
             done["unit_actions"].setdefault(unit, []).append(action)
 
 

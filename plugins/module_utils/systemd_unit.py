@@ -1,7 +1,8 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A systemd unit as the modules see it: its state read in one C(systemctl show), and the few C(systemctl) calls
-they make (daemon-reload, enable, start, restart), each failing with the unit's own words.
+"""A systemd unit as the modules see it: its state read in one C(systemctl show), what must happen to it after its
+files changed (daemon_reload_needed, start_actions), and the few C(systemctl) calls the modules make (daemon-reload,
+enable, start, restart), each failing with the unit's own words.
 
 The modules that own a service's files (wireguard_interface, nft_table, service_files) decide from the state
 read here what must happen, so that a run with nothing to do makes no C(systemctl) call besides the read.
@@ -42,6 +43,23 @@ class UnitState:
         return "UnitState(enabled=%r, active=%r, loaded=%r, needs_reload=%r)" % (self.enabled, self.active, self.loaded, self.needs_reload)
 
 
+def daemon_reload_needed(unit_file_changed: bool, states) -> bool:
+    """Whether systemd must reread its unit files: one of them changed, or systemd says one of STATES changed on disk
+    since its last reload, or does not know a unit yet (its file was written but never loaded)."""
+    return unit_file_changed or any(state.needs_reload or not state.loaded for state in states)
+
+
+def start_actions(enabled: bool, active: bool, restart: bool) -> list[str]:
+    """What keeps a unit enabled and running, in order: enable it when it is not; start it when it is not active,
+    or restart it when RESTART (something it reads changed)."""
+    actions = [] if enabled else ["enable"]
+    if not active:
+        actions.append("start")
+    elif restart:
+        actions.append("restart")
+    return actions
+
+
 def systemctl_path(module) -> str:
     """The systemctl binary, or a SystemdError saying the host does not run systemd's tools."""
     path = module.get_bin_path("systemctl")
@@ -65,6 +83,6 @@ def systemctl(module, systemctl_binary: str, *args: str) -> None:
     rc, out, err = module.run_command([systemctl_binary, *args])
     if rc != 0:
         said = (err or out).strip() or "exit status %d" % rc
-        unit = args[-1] if len(args) > 1 else ""
-        hint = "; see journalctl -u %s" % unit if unit.endswith((".service", ".timer")) else ""
+        # Every unit type (service, timer, socket, path) logs its failures to the journal under its name.
+        hint = "; see journalctl -u %s" % args[-1] if len(args) > 1 else ""
         raise SystemdError("systemctl %s failed: %s%s" % (" ".join(args), said, hint))

@@ -13,6 +13,7 @@ import re
 
 from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_peers_file
 from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import key_value_lines
+from ansible_collections.multisite.vpn.plugins.module_utils.systemd_unit import start_actions
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import interface_name_problem
 
 CONF_MODE = 0o600
@@ -37,9 +38,6 @@ DROP_IN = (
 )
 
 DAEMON_RELOAD = "daemon-reload"
-ENABLE = "enable"
-START = "start"
-RESTART = "restart"
 SET_PRIVATE_KEY = "set-private-key"
 
 
@@ -141,16 +139,9 @@ def unit_actions(enabled: bool, active: bool, needs_reload: bool, settings_chang
     A running interface is restarted only when its settings changed (wg syncconf never changes addresses); a replaced
     key alone is set live, which keeps the interface and its routes.
     """
-    actions = []
-    if drop_in_changed or needs_reload:
-        actions.append(DAEMON_RELOAD)
-    if not enabled:
-        actions.append(ENABLE)
-    if not active:
-        actions.append(START)
-    elif settings_changed:
-        actions.append(RESTART)
-    elif key_replaced:
+    actions = [DAEMON_RELOAD] if drop_in_changed or needs_reload else []
+    actions += start_actions(enabled, active, settings_changed)
+    if active and not settings_changed and key_replaced:
         actions.append(SET_PRIVATE_KEY)
     return actions
 

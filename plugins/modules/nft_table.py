@@ -250,7 +250,7 @@ def main():
             table_file.write()
             unit_file.write()
             if reasons:
-                if nft_table.needs_daemon_reload(unit_file.changed, state):
+                if systemd_unit.daemon_reload_needed(unit_file.changed, [state]):
                     systemd_unit.systemctl(module, systemctl, "daemon-reload")
                 systemd_unit.systemctl(module, systemctl, "restart", unit)
                 if not state.enabled:

@@ -207,19 +207,6 @@ def test_load_reasons(file_changed, unit_changed, table_loaded, unit_state, reas
 
 
 @pytest.mark.parametrize(
-    "unit_changed, unit_state, reload",
-    [
-        pytest.param(False, state(), False, id="known-unchanged"),
-        pytest.param(True, state(), True, id="changed"),
-        pytest.param(False, state(needs_reload=True), True, id="edited-on-disk"),
-        pytest.param(False, state(loaded=False), True, id="written-never-reloaded"),
-    ],
-)
-def test_daemon_reload_only_when_systemd_needs_it(unit_changed, unit_state, reload):
-    assert nft_table.needs_daemon_reload(unit_changed, unit_state) is reload
-
-
-@pytest.mark.parametrize(
     "content, found",
     [
         pytest.param(SCRIPT, True, id="role-script"),
