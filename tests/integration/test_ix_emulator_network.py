@@ -20,21 +20,19 @@ from netmiko import ConnectHandler
 
 from ansible_collections.multisite.vpn.ix_emulator import Device, Pacing
 from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_CONFIG as CONFIG
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_CONFIG_PROMPT, EMULATOR_PROMPT
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_PASSWORD as PASSWORD
+from ansible_collections.multisite.vpn.tests.data.ix import OCCUPIED as OCCUPIED_TEXT
 
 # The emulator's key exchange is finite-field DH, as the router's; cryptography warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 
-PASSWORD = "lab-test-password"
-CONFIG = f"""\
-username admin password plain {PASSWORD} administrator
-ssh-server ip enable
-telnet-server ip enable
-"""
 # A fixed clock, so that two devices list the same `! Current time` lines.
 FROZEN = datetime.datetime(2024, 5, 26, 16, 8, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
-PROMPT = b"Router# "
-CONFIG_PROMPT = b"Router(config)# "
-OCCUPIED = b"% CONFIG process is occupied."
+PROMPT = EMULATOR_PROMPT.encode()
+CONFIG_PROMPT = EMULATOR_CONFIG_PROMPT.encode()
+OCCUPIED = OCCUPIED_TEXT.encode()
 ROUTES = ("ip route 10.0.0.0/8 Null0.0", "ip route 172.16.0.0/12 Null0.0", "ip route 192.168.0.0/16 Null0.0")
 INVALID_INPUT = "% Invalid input"
 KINDS = ("ssh", "telnet")

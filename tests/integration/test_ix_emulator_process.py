@@ -24,18 +24,13 @@ import pytest
 
 from ansible_collections.multisite.vpn.ix_emulator.config import ConfigTree
 from ansible_collections.multisite.vpn.ix_emulator.ssh import generate_host_key
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_CONFIG as CONFIG
 from ansible_collections.multisite.vpn.tests.integration.test_ix_emulator_network import CONFIG_PROMPT, PROMPT, RawSSH, RawTelnet
 
 MODULE = "ansible_collections.multisite.vpn.ix_emulator"
 PASSWORD_VARIABLE = "IX_EMULATOR_PASSWORD"
 REHEARSAL_USER = "rehearsal"
 REHEARSAL_PASSWORD = "rehearsal-password-from-the-environment"
-PASSWORD = "lab-test-password"
-CONFIG = f"""\
-username admin password plain {PASSWORD} administrator
-ssh-server ip enable
-telnet-server ip enable
-"""
 # A copy of a real router: its users have hashes no one can log in with.
 REAL_ROUTER_HEADER = """\
 ! NEC Portable Internetwork Core Operating System Software

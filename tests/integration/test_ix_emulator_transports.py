@@ -23,20 +23,15 @@ from ansible_collections.multisite.vpn.ix_emulator import Device
 from ansible_collections.multisite.vpn.ix_emulator.server import LOOPBACK, serve
 from ansible_collections.multisite.vpn.ix_emulator.session import MORE
 from ansible_collections.multisite.vpn.ix_emulator.telnet import DO, ECHO, IAC, NAWS, SB, SE, SGA, WILL
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_CONFIG as CONFIG
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_CONFIG_PROMPT as CONFIG_PROMPT
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_PASSWORD as PASSWORD
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_PROMPT as PROMPT
+from ansible_collections.multisite.vpn.tests.data.ix import NEW_ROUTE, OCCUPIED
 
 # The emulator's key exchange is finite-field DH, as the router's; cryptography warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 
-PASSWORD = "lab-test-password"
-CONFIG = f"""\
-username admin password plain {PASSWORD} administrator
-ssh-server ip enable
-telnet-server ip enable
-"""
-PROMPT = "Router# "
-CONFIG_PROMPT = "Router(config)# "
-OCCUPIED = "% CONFIG process is occupied."
-NEW_ROUTE = "ip route 10.0.0.0/8 Null0.0"
 GREETING = bytes([IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS])
 KEXINIT = 20
 # The KEXINIT name-lists that matter here, in order (server to client after client to server); languages follow.

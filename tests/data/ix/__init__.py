@@ -29,6 +29,18 @@ EXPECTED_TOKYO_BODY = read("seed_004/tokyo-expected-body.cfg")
 # The passwords and keys in TOKYO and KAGAWA: none may appear in any output.
 SECRETS = ("lab-admin-password", "password-1", "password-fetburner", "ix2215-kagawa-psk", "ix2215-tokyo-psk")
 
+# The smallest configuration the emulator's own tests serve: one administrator, SSH and telnet on; its prompts.
+EMULATOR_PASSWORD = "lab-test-password"
+EMULATOR_CONFIG = f"""\
+username admin password plain {EMULATOR_PASSWORD} administrator
+ssh-server ip enable
+telnet-server ip enable
+"""
+EMULATOR_PROMPT = "Router# "
+EMULATOR_CONFIG_PROMPT = "Router(config)# "
+OCCUPIED = "% CONFIG process is occupied."
+NEW_ROUTE = "ip route 10.0.0.0/8 Null0.0"
+
 # Real routers' configurations from public sources (corpus/SOURCES.md: source, licence, changes). The files that
 # SOURCES.md marks "(typed)" were written by their authors, not printed by a router.
 CORPUS = DIRECTORY / "corpus"

@@ -17,17 +17,12 @@ import pytest
 
 from ansible_collections.multisite.vpn.ix_emulator import Device, Pacing
 from ansible_collections.multisite.vpn.ix_emulator.terminal import FRAGMENT_MAX_BYTES, PacedOutput, Terminal, is_configuration_line
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_CONFIG as CONFIG
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_CONFIG_PROMPT as CONFIG_PROMPT
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_PASSWORD as PASSWORD
+from ansible_collections.multisite.vpn.tests.data.ix import EMULATOR_PROMPT as PROMPT
+from ansible_collections.multisite.vpn.tests.data.ix import NEW_ROUTE, OCCUPIED
 
-PASSWORD = "lab-test-password"
-CONFIG = f"""\
-username admin password plain {PASSWORD} administrator
-ssh-server ip enable
-telnet-server ip enable
-"""
-PROMPT = "Router# "
-CONFIG_PROMPT = "Router(config)# "
-OCCUPIED = "% CONFIG process is occupied."
-NEW_ROUTE = "ip route 10.0.0.0/8 Null0.0"
 # A hang fails the test after this many seconds instead of blocking the run.
 TIMEOUT = 10
 # A fixed clock, so that two devices list the same `! Current time` lines and their output can be compared byte for byte.

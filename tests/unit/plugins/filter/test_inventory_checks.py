@@ -10,25 +10,21 @@ ansible-core has: an undefined marker in the value's place (2.19) and an excepti
 
 from __future__ import annotations
 
-import ast
 import copy
 import inspect
-import pathlib
-import re
 
 import jinja2
 import jinja2.nativetypes
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
-from ansible_collections.multisite.vpn.plugins.filter import inventory_checks
 from ansible_collections.multisite.vpn.plugins.filter.inventory_checks import (
     FilterModule,
     inventory_problems,
     spokes_of_hub,
     wireguard_interface_problems,
 )
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
 
 KEY = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 # Secrets that must never be in a message: a wrong key is still someone's key, or the start of one.
@@ -387,13 +383,6 @@ def test_filter_module_exposes_every_filter():
 
 
 # ansible-test's validate-modules skips filter plugins: these tests keep the documentation true.
-FILTER_DIRECTORY = pathlib.Path(inventory_checks.__file__).parent
-
-
-def documentation(name: str) -> dict:
-    return yaml.safe_load(FILTER_DIRECTORY.joinpath(name + ".yml").read_text())
-
-
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))
 def test_documentation_describes_the_filter(name):
     doc = documentation(name)
@@ -403,22 +392,6 @@ def test_documentation_describes_the_filter(name):
     assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
     assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
     assert list(doc["RETURN"]) == ["_value"]
-
-
-def documented_examples(name: str) -> list[tuple[str, str, object]]:
-    """(variable, template, expected) for each example preceded by a '# => value' comment."""
-    text = documentation(name)["EXAMPLES"]
-    templates = yaml.safe_load(text)
-    examples, expected = [], None
-    for line in text.splitlines():
-        result = re.match(r"\s*# => (.*)$", line)
-        variable = re.match(r"(\w+):", line)
-        if result:
-            expected = ast.literal_eval(result.group(1))
-        elif variable and expected is not None:
-            examples.append((variable.group(1), templates[variable.group(1)], expected))
-            expected = None
-    return examples
 
 
 @pytest.mark.parametrize(

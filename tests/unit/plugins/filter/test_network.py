@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-import ast
 import inspect
-import pathlib
-import re
 
 import jinja2.nativetypes
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multisite.vpn.plugins.filter import network
@@ -20,6 +16,7 @@ from ansible_collections.multisite.vpn.plugins.filter.network import (
     subnet_host,
     subnet_interface_address,
 )
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
 
 
 @pytest.mark.parametrize(
@@ -251,12 +248,7 @@ def test_filter_module_exposes_every_filter():
 
 # ansible-test's validate-modules skips filter plugins and its ansible-doc test skips a filter whose
 # documentation does not load, so these tests are what keeps the documentation true.
-FILTER_DIRECTORY = pathlib.Path(network.__file__).parent
 EXAMPLE_VARIABLES = {"wireguard_host_index": 21}
-
-
-def documentation(name: str) -> dict:
-    return yaml.safe_load(FILTER_DIRECTORY.joinpath(name + ".yml").read_text())
 
 
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))
@@ -270,23 +262,6 @@ def test_documentation_describes_the_filter(name):
     assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
     assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
     assert list(doc["RETURN"]) == ["_value"]
-
-
-def documented_examples(name: str) -> list[tuple[str, str, str]]:
-    """Return (variable, template, expected) for each example preceded by a '# => value' comment."""
-    text = documentation(name)["EXAMPLES"]
-    templates = yaml.safe_load(text)
-    examples = []
-    expected = None
-    for line in text.splitlines():
-        result = re.match(r"\s*# => (.*)$", line)
-        variable = re.match(r"(\w+):", line)
-        if result:
-            expected = ast.literal_eval(result.group(1))
-        elif variable and expected is not None:
-            examples.append((variable.group(1), templates[variable.group(1)], expected))
-            expected = None
-    return examples
 
 
 @pytest.mark.parametrize(
