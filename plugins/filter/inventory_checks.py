@@ -22,12 +22,16 @@ from ansible.errors import AnsibleError, AnsibleFilterError
 from jinja2 import Undefined
 from jinja2.exceptions import TemplateError
 
+from ansible_collections.multisite.vpn.plugins.filter.network import subnet_blocks
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import address_problem as interface_address_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import wg_quick_name_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import key_problem
 
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 HUB_TUNNEL_KEYS = ("interface", "ipv4", "port", "endpoint")
+PUBLIC_IPV6_KEYS = ("wan_interface", "wan_address", "prefix", "spoke_prefix_length", "ndp_proxy")
+PUBLIC_IPV6_REQUIRED = ("wan_interface", "wan_address", "prefix")
+NDP_PROXY_MODES = ("kernel", "ndppd")
 MAX_PORT = 65535
 MAX_KEEPALIVE = 65535
 # The hub holds host number 1 of its tunnel subnet; spokes start above it.
@@ -115,7 +119,10 @@ def interface_problem(name) -> str | None:
 
 
 def address_problem(address) -> str | None:
-    """Why ADDRESS is not an interface address with its prefix length (192.168.31.11/24), or None."""
+    """Why ADDRESS is not an interface address with its prefix length (192.168.31.11/24), or a list of them, or None."""
+    if isinstance(address, list) and address:
+        problems = ["[%d]: %s" % (index, address_problem(item)) for index, item in enumerate(address) if address_problem(item)]
+        return "; ".join(problems) or None
     if not isinstance(address, str):
         return "is %s, not an address with its prefix length such as 192.168.31.11/24" % _kind(address)
     return interface_address_problem(address)
@@ -292,6 +299,113 @@ def _check_hub(inventory: _Inventory, hub: str, tunnels: dict, seen: dict):
         inventory.add(hub, "hub_ssh_port", port_problem(port))
     if hub in inventory.spokes:
         inventory.add(hub, "groups", "%s is in both groups hubs and spokes: a host is a hub or a spoke, not both" % hub)
+    public = inventory.readable(hub, "hub_public_ipv6")
+    if public not in (UNSET, None, {}):
+        _check_public_ipv6(inventory, hub, public)
+
+
+def _public_ipv6_layout(inventory: _Inventory, hub: str, public):
+    """(prefix, spoke block length, WAN address) of HUB's hub_public_ipv6 when it is right, else None (each problem reported)."""
+    name = "hub_public_ipv6"
+    if not isinstance(public, Mapping):
+        inventory.add(hub, name, "is %s, not a mapping of %s" % (_kind(public), ", ".join(PUBLIC_IPV6_KEYS)))
+        return None
+    problems = len(inventory.problems[hub])
+    for key in public:
+        if key not in PUBLIC_IPV6_KEYS:
+            inventory.add(hub, name, "%s is not one of its keys (%s)" % (_show(key), ", ".join(PUBLIC_IPV6_KEYS)))
+    for key in PUBLIC_IPV6_REQUIRED:
+        if public.get(key) is None:
+            inventory.add(hub, "%s.%s" % (name, key), "not set (%s takes %s)" % (name, ", ".join(PUBLIC_IPV6_KEYS)))
+    if public.get("wan_interface") is not None and interface_problem(public["wan_interface"]):
+        inventory.add(hub, name + ".wan_interface", interface_problem(public["wan_interface"]))
+    if public.get("ndp_proxy", "kernel") not in NDP_PROXY_MODES:
+        inventory.add(hub, name + ".ndp_proxy", "%s is not one of %s" % (_show(public.get("ndp_proxy")), ", ".join(NDP_PROXY_MODES)))
+    length = _integer(public.get("spoke_prefix_length", 128))
+    if length is None or not 1 <= length <= 128:
+        inventory.add(hub, name + ".spoke_prefix_length", "%s is not a prefix length from 1 to 128" % _show(public.get("spoke_prefix_length")))
+    elif length < 128 and public.get("ndp_proxy", "kernel") == "kernel":
+        inventory.add(hub, name + ".spoke_prefix_length", "is %d, but ndp_proxy kernel answers for single addresses only (the kernel "
+                      "refuses prefixes): give each spoke a /128, or set ndp_proxy: ndppd, which answers for whole prefixes" % length)
+    wan = _public_wan_address(inventory, hub, public.get("wan_address"))
+    prefix = _public_prefix(inventory, hub, public.get("prefix"))
+    if wan is not None and prefix is not None:
+        if not prefix.subnet_of(wan.network):
+            inventory.add(hub, name + ".prefix", "%s is outside %s, the hub's prefix on its WAN: the provider's router sends this "
+                          "hub only the traffic for %s" % (prefix, wan.network, wan.network))
+        elif prefix == wan.network or wan.ip in prefix:
+            inventory.add(hub, name + ".prefix", "%s holds the hub's own address %s: carve a part of %s that leaves it out, such as %s"
+                          % (prefix, wan.ip, wan.network, _free_part(wan)))
+    if len(inventory.problems[hub]) > problems or wan is None or prefix is None:
+        return None
+    return prefix, length, wan
+
+
+def _free_part(wan) -> str:
+    """A /80 of the WAN's /64 (a longer part of a longer prefix) that leaves the hub's own address out."""
+    length = min(max(wan.network.prefixlen + 1, 80), 128)
+    for part in wan.network.subnets(new_prefix=length):
+        if wan.ip not in part and part.network_address != wan.network.network_address:
+            return str(part)
+    return str(wan.network)
+
+
+def _public_wan_address(inventory: _Inventory, hub: str, value):
+    if value is None:
+        return None
+    why = address_problem(value)
+    if why is None:
+        interface = ipaddress.ip_interface(value.strip())
+        if interface.version == 6:
+            return interface
+        why = "%s is IPv4: give the hub's IPv6 address on its WAN with the provider's prefix length, such as 2001:db8:0:5::1/64" % _show(value)
+    inventory.add(hub, "hub_public_ipv6.wan_address", why)
+    return None
+
+
+def _public_prefix(inventory: _Inventory, hub: str, value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or "/" not in value:
+        inventory.add(hub, "hub_public_ipv6.prefix", "%s is not a prefix such as 2001:db8:0:5:1::/80" % _show(value))
+        return None
+    try:
+        network = ipaddress.ip_network(value.strip())
+    except ValueError:
+        try:
+            meant = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            inventory.add(hub, "hub_public_ipv6.prefix", "%s is not a prefix such as 2001:db8:0:5:1::/80" % _show(value))
+        else:
+            inventory.add(hub, "hub_public_ipv6.prefix", "%s has host bits set; did you mean %s?" % (_show(value), meant))
+        return None
+    if network.version != 6:
+        inventory.add(hub, "hub_public_ipv6.prefix", "%s is IPv4: spokes get public addresses from an IPv6 prefix" % _show(value))
+        return None
+    return network
+
+
+def _check_public_ipv6(inventory: _Inventory, hub: str, public):
+    """The hub's hub_public_ipv6, and a block of its prefix for every spoke of the hub (by site_id)."""
+    layout = _public_ipv6_layout(inventory, hub, public)
+    if layout is None:
+        return
+    prefix, length, wan = layout
+    site_ids = {}
+    for spoke in inventory.spokes:
+        hubs = inventory.hub_names(spoke)
+        site_id = inventory.read(spoke, "site_id")
+        if hubs is not None and hub in hubs and isinstance(site_id, int) and not isinstance(site_id, bool) and site_id > 0:
+            site_ids[spoke] = site_id
+    # Two spokes with one site_id are reported on the spoke (site_id); here only what the hub's prefix cannot give.
+    unique = {}
+    for spoke, site_id in site_ids.items():
+        if site_id not in unique.values():
+            unique[spoke] = site_id
+    try:
+        subnet_blocks(unique, str(prefix), length, [str(wan.ip)])
+    except AnsibleFilterError as error:
+        inventory.add(hub, "hub_public_ipv6.prefix", "cannot give every spoke of this hub a /%d by its site_id: %s" % (length, error.message))
 
 
 def _check_tunnel(inventory: _Inventory, hub: str, tunnel, tunnels: dict, seen: dict):
@@ -457,6 +571,9 @@ def _check_spoke(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict):
     port = inventory.readable(spoke, "spoke_ssh_port")
     if port is not UNSET and port_problem(port):
         inventory.add(spoke, "spoke_ssh_port", port_problem(port))
+    services = inventory.readable(spoke, "spoke_public_ipv6_services")
+    if services is not UNSET:
+        _check_services(inventory, spoke, "spoke_public_ipv6_services", services)
     for name, lowest, highest in (("spoke_persistent_keepalive", 0, MAX_KEEPALIVE), ("spoke_reresolve_interval", 1, None)):
         value = inventory.readable(spoke, name)
         if value is UNSET:
@@ -468,6 +585,37 @@ def _check_spoke(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict):
             inventory.add(spoke, name, "%d is not a positive number of seconds" % number)
         elif number < lowest or (highest is not None and number > highest):
             inventory.add(spoke, name, "%d is outside %d-%d seconds" % (number, lowest, highest))
+
+
+def _check_services(inventory: _Inventory, host: str, name: str, services):
+    """A list of {port, protocol: tcp|udp, sources: [prefixes], comment} (the host firewall's services)."""
+    if not isinstance(services, list):
+        inventory.add(host, name, "is %s, not a list of {port, protocol, sources, comment}" % _kind(services))
+        return
+    for position, service in enumerate(services):
+        where = "%s[%d]" % (name, position)
+        if not isinstance(service, Mapping):
+            inventory.add(host, where, "is %s, not a mapping of port, protocol, sources, comment" % _kind(service))
+            continue
+        for key in service:
+            if key not in ("port", "protocol", "sources", "comment"):
+                inventory.add(host, where, "%s is not one of its keys (port, protocol, sources, comment)" % _show(key))
+        if port_problem(service.get("port")):
+            inventory.add(host, where + ".port", port_problem(service.get("port")))
+        if service.get("protocol") not in ("tcp", "udp"):
+            inventory.add(host, where + ".protocol", "%s is not tcp or udp" % _show(service.get("protocol")))
+        sources = service.get("sources", [])
+        if not isinstance(sources, list):
+            inventory.add(host, where + ".sources", "is %s, not a list of prefixes (empty: from anywhere)" % _kind(sources))
+            continue
+        for source in sources:
+            try:
+                network = ipaddress.ip_network(str(source).strip())
+            except ValueError:
+                inventory.add(host, where + ".sources", "%s is not an address or a prefix without host bits" % _show(source))
+                continue
+            if network.version != 6:
+                inventory.add(host, where + ".sources", "%s is IPv4: the public address is IPv6, so only IPv6 sources reach it" % _show(source))
 
 
 def _check_hub_spokes(inventory: _Inventory, hub: str):

@@ -117,6 +117,113 @@ def subnet_interface_address(subnet, index, reserved=None) -> str:
     return "%s/%d" % (address, network.prefixlen)
 
 
+def _block_length(network, length) -> int:
+    """Return LENGTH, the prefix length of the blocks carved from NETWORK, or raise AnsibleFilterError."""
+    number = _index(str(network), length)
+    if not network.prefixlen < number <= network.max_prefixlen:
+        raise AnsibleFilterError(
+            "%s is too small for blocks of /%d: the blocks must be longer than the prefix, from /%d to /%d"
+            % (network, number, network.prefixlen + 1, network.max_prefixlen)
+        )
+    return number
+
+
+def _reserved_addresses(reserved) -> list:
+    if reserved is None:
+        return []
+    if isinstance(reserved, (str, bytes, dict)) or not hasattr(reserved, "__iter__"):
+        raise AnsibleFilterError(
+            "reserved must be a list of addresses such as ['2001:db8:0:5::1'], not %s %r" % (type(reserved).__name__, reserved)
+        )
+    addresses = []
+    for address in reserved:
+        try:
+            # An interface address (the hub's WAN address with its prefix length) is its address.
+            addresses.append(ipaddress.ip_interface(str(address).strip()).ip)
+        except ValueError:
+            pass
+        else:
+            continue
+        raise AnsibleFilterError("reserved address %r is not an address" % (address,))
+    return addresses
+
+
+def _block(network, index, length, reserved: list):
+    """Return block number INDEX of length LENGTH in NETWORK, or raise AnsibleFilterError.
+
+    Block 0 is never given: it holds the prefix's subnet-router anycast address (RFC 4291), which every router of
+    the prefix answers.
+    """
+    number = _index(str(network), index)
+    count = 2 ** (length - network.prefixlen)
+    if number < 1:
+        raise AnsibleFilterError("index %d is out of range for /%d blocks of %s: the first is index 1" % (number, length, network))
+    if number >= count:
+        raise AnsibleFilterError(
+            "%s is exhausted: it holds %d blocks of /%d (index 1 to %d), and index %d is beyond"
+            % (network, count - 1, length, count - 1, number)
+        )
+    block = ipaddress.ip_network((int(network.network_address) + number * 2 ** (network.max_prefixlen - length), length))
+    for address in reserved:
+        if address in block:
+            raise AnsibleFilterError(
+                "block %d of %s (%s) holds %s, a reserved address such as the hub's own: give the site another id, or carve "
+                "the blocks from a prefix that leaves that address out" % (number, network, block, address)
+            )
+    return block
+
+
+def _public_ipv6_prefix(prefix):
+    network = _subnet(prefix)
+    if network.version != 6:
+        raise AnsibleFilterError(
+            "%s is IPv4: addresses are handed out of an IPv6 prefix only (a /64 on the hub's WAN, answered for by NDP proxy)" % prefix
+        )
+    return network
+
+
+def subnet_block(prefix, index, length=128, reserved=None) -> str:
+    """Return block number INDEX of prefix length LENGTH carved from the IPv6 PREFIX, such as 2001:db8:0:5:1::1/128.
+
+    The block follows from the index alone (a site's stable id), never from a position in a list. Fails on an IPv4
+    prefix, host bits, a prefix too small for the blocks, an index beyond the last block, and a block that holds one
+    of the RESERVED addresses (the hub's own).
+    """
+    network = _public_ipv6_prefix(prefix)
+    return str(_block(network, index, _block_length(network, length), _reserved_addresses(reserved)))
+
+
+def subnet_blocks(indexes, prefix, length=128, reserved=None) -> dict[str, str]:
+    """Return {name: block} for INDEXES ({name: index}): subnet_block of each, checked together.
+
+    Fails with every problem at once: two names with one index, more names than blocks, and each name's own
+    problem from subnet_block.
+    """
+    if not isinstance(indexes, dict):
+        raise AnsibleFilterError("the indexes must be a mapping of name to index (a site's id), not %s" % type(indexes).__name__)
+    network = _public_ipv6_prefix(prefix)
+    length = _block_length(network, length)
+    reserved = _reserved_addresses(reserved)
+    problems, blocks, owner = [], {}, {}
+    count = 2 ** (length - network.prefixlen) - 1
+    if len(indexes) > count:
+        problems.append("%d sites but %s holds only %d blocks of /%d" % (len(indexes), network, count, length))
+    for name in sorted(indexes):
+        try:
+            number = _index(str(network), indexes[name])
+            if number in owner:
+                raise AnsibleFilterError(
+                    "%s and %s both have index %d, so both would get one block: give each site its own id" % (owner[number], name, number)
+                )
+            owner[number] = name
+            blocks[name] = str(_block(network, number, length, reserved))
+        except AnsibleFilterError as error:
+            problems.append("%s: %s" % (name, error.message))
+    if problems:
+        raise AnsibleFilterError("; ".join(problems))
+    return blocks
+
+
 def _prefix(prefix) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """Return PREFIX as a network; a bare address is the prefix of that one host (/32 or /128)."""
     if isinstance(prefix, str) and "/" not in prefix:
@@ -157,6 +264,8 @@ class FilterModule:
     def filters(self):
         return {
             "prefixes_by_family": prefixes_by_family,
+            "subnet_block": subnet_block,
+            "subnet_blocks": subnet_blocks,
             "subnet_host": subnet_host,
             "subnet_interface_address": subnet_interface_address,
         }

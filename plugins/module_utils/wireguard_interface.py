@@ -69,9 +69,71 @@ def address_problem(address: str) -> str | None:
     return None
 
 
-def input_problems(interface: str, addresses: list, listen_port) -> list[str]:
+MAX_TABLE = 2**32 - 1
+# Tables the kernel keeps for itself (unspec, default, main, local): a route by source address needs a table of its own.
+RESERVED_TABLES = (0, 253, 254, 255)
+
+
+def route_problem(route) -> str | None:
+    """Why ROUTE ({to, from, table}) is not a route into the interface, or None."""
+    if not isinstance(route, dict) or not route.get("to"):
+        return "is not a mapping with to (and from, table), such as {to: '::/0', from: '2001:db8:0:5:1::1/128', table: 51822}"
+    unknown = sorted(set(route) - {"to", "from", "table"})
+    if unknown:
+        return "%s is not one of its keys (to, from, table)" % ", ".join(unknown)
+    networks = {}
+    for key in ("to", "from"):
+        value = route.get(key)
+        if value is None:
+            continue
+        try:
+            networks[key] = ipaddress.ip_network(str(value).strip())
+        except ValueError:
+            try:
+                meant = ipaddress.ip_network(str(value).strip(), strict=False)
+            except ValueError:
+                return "%s %r is not a prefix such as 2001:db8:0:5:1::/80" % (key, value)
+            return "%s %r has host bits set; did you mean %s?" % (key, value, meant)
+    if "from" in networks and networks["from"].version != networks["to"].version:
+        return "to %s and from %s are of two families" % (networks["to"], networks["from"])
+    table = route.get("table")
+    if table is not None and (isinstance(table, bool) or not isinstance(table, int) or not 1 <= table <= MAX_TABLE):
+        return "table %r is not a routing table number from 1 to %d" % (table, MAX_TABLE)
+    if table in RESERVED_TABLES:
+        return "table %d is one the kernel keeps (main is 254, local 255, default 253): give a table of this route's own" % table
+    if "from" in networks and table is None:
+        return "from %s needs a table of its own: the route goes there, and a rule sends what comes from %s to it" % (
+            networks["from"], networks["from"])
+    return None
+
+
+def route_lines(route: dict) -> list[str]:
+    """wg-quick hooks that add ROUTE into the interface (%i) at every start, and take its rule away at the stop.
+
+    A route by source address is a rule and a table of its own, not an IPv6 subtree route: the kernel would take a
+    subtree route for a socket bound to no address too, so that this host's own IPv6 (a WireGuard endpoint among it)
+    would go into the tunnel. A rule matches only what already has the address as its source.
+    """
+    to = ipaddress.ip_network(str(route["to"]).strip())
+    family = "-%d" % to.version
+    words = ["ip", family, "route", "replace", str(to), "dev", "%i"]
+    if route.get("table") is not None:
+        words += ["table", str(route["table"])]
+    lines = ["PostUp = " + " ".join(words)]
+    if route.get("from") is not None:
+        rule = "ip %s rule %%s from %s lookup %d" % (family, ipaddress.ip_network(str(route["from"]).strip()), route["table"])
+        # wg-quick runs its hooks under set -e: a missing rule must not stop the start.
+        lines += ["PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add"), "PostDown = " + rule % "del"]
+    return lines
+
+
+def input_problems(interface: str, addresses: list, listen_port, routes=()) -> list[str]:
     """Every problem of the interface's own options, each naming its option."""
     problems = []
+    for index, route in enumerate(routes):
+        why = route_problem(route)
+        if why:
+            problems.append("routes[%d]: %s" % (index, why))
     why = wg_quick_name_problem(interface)
     if why:
         problems.append(why)
@@ -102,9 +164,9 @@ def drop_in_path(unit_directory: str, interface: str) -> str:
     return "%s/%s.d/multisite-vpn.conf" % (unit_directory, unit_name(interface))
 
 
-def render_conf(interface: str, addresses: list[str], listen_port: int | None) -> str:
+def render_conf(interface: str, addresses: list[str], listen_port: int | None, routes=()) -> str:
     """The wg-quick configuration: interface settings only. The private key is set from its file and the peers are
-    loaded from theirs once the interface is up."""
+    loaded from theirs once the interface is up, then the routes are added (wg-quick adds none for those peers)."""
     lines = [
         "# Managed by multisite.vpn.wireguard_interface.",
         "# Interface settings only. The private key stays in %s.key and the peers in" % interface,
@@ -120,6 +182,9 @@ def render_conf(interface: str, addresses: list[str], listen_port: int | None) -
         "PostUp = sysctl -qw net.ipv4.conf.%i.send_redirects=0",
         "PostUp = test ! -e /etc/wireguard/%i.peers.conf || wg addconf %i /etc/wireguard/%i.peers.conf",
     ]
+    if routes:
+        lines.append("# Routes into the interface; they go with it when it goes down, and their rules at the stop.")
+        lines += [line for route in routes for line in route_lines(route)]
     return "".join(line + "\n" for line in lines)
 
 

@@ -42,6 +42,32 @@ options:
       - The UDP port the interface listens on, 1 to 65535. When absent the kernel picks one at each start.
       - Pin it behind NAT or CGNAT, so that a restart keeps the mapping's source port.
     type: int
+  routes:
+    description:
+      - Routes into the interface, besides the prefixes of O(address), which the kernel routes into it by itself. Each
+        is added with C(ip route replace) once the interface is up, at every start, and goes with the interface.
+      - A change is a change of settings, so a running interface is restarted.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      to:
+        description: The destination prefix, for example a public IPv6 prefix handed to spokes behind this hub.
+        type: str
+        required: true
+      from:
+        description:
+          - Only for packets from this prefix, for example V(::/0) from a spoke's public address only, so that the spoke's
+            own native IPv6 keeps its default route. The route goes into O(routes[].table), and a rule (C(ip rule)) sends
+            packets from this prefix there; the rule is removed when the interface stops.
+          - A rule rather than an IPv6 route by source (subtree) - the kernel takes a subtree route for sockets bound to no
+            address too, and this host's own IPv6, its WireGuard endpoints among it, would go into the tunnel.
+        type: str
+      table:
+        description:
+          - The routing table the route goes into, 1 to 4294967295 but not 253 to 255 (the kernel's), required with
+            O(routes[].from). Unset, the main table.
+        type: int
   private_key:
     description:
       - Restore this private key (the output of C(wg genkey)) instead of keeping or generating one, for example a
@@ -222,6 +248,8 @@ def main():
             interface=dict(type="str", required=True),
             address=dict(type="list", elements="str", required=True),
             listen_port=dict(type="int"),
+            routes=dict(type="list", elements="dict", default=[],
+                        options={"to": dict(type="str", required=True), "from": dict(type="str"), "table": dict(type="int")}),
             private_key=dict(type="str", no_log=True),
             peers=dict(type="list", elements="dict", default=[], options=PEER_OPTIONS),
             exclusive=dict(type="bool", default=True),
@@ -232,7 +260,8 @@ def main():
     interface = module.params["interface"]
     diffs = []
     try:
-        problems = wg_interface.input_problems(interface, module.params["address"], module.params["listen_port"])
+        problems = wg_interface.input_problems(interface, module.params["address"], module.params["listen_port"],
+                                               module.params["routes"])
         if problems:
             raise WireGuardError("; ".join(problems))
         given_key = None if module.params["private_key"] is None else key_from_option(module.params["private_key"])
@@ -243,7 +272,8 @@ def main():
         systemctl = systemd_unit.systemctl_path(module)
 
         key = key_file.ensure_key_file(module, wg, wg_interface.key_path(interface), given_key)
-        conf_text = wg_interface.render_conf(interface, module.params["address"], module.params["listen_port"])
+        conf_text = wg_interface.render_conf(interface, module.params["address"], module.params["listen_port"],
+                                             module.params["routes"])
         conf = OwnedFile(wg_interface.conf_path(interface), conf_text, wg_interface.CONF_MODE, CONF_DIR_MODE)
         drop_in = OwnedFile(wg_interface.drop_in_path(systemd_unit.UNIT_DIRECTORY, interface), wg_interface.DROP_IN, wg_interface.DROP_IN_MODE)
         unit = wg_interface.unit_name(interface)

@@ -95,6 +95,21 @@ def oci(**changed):
 
 
 NO_TUNNEL = {"hub-oci": {"hub_tunnel": DELETE}, "hub-gcp": {"hub_tunnel": DELETE}}
+
+
+def public(**changed):
+    """hub-oci's hub_public_ipv6 (the lab's hub-vultr values) with CHANGED keys (DELETE removes one)."""
+    value = {"wan_interface": "eth0", "wan_address": "2001:db8:0:5::1/64", "prefix": "2001:db8:0:5:1::/80"}
+    value.update(changed)
+    return {"hub_public_ipv6": {key: item for key, item in value.items() if item is not DELETE}}
+
+
+def service(**changed):
+    value = {"port": 8080, "protocol": "tcp", "sources": []}
+    value.update(changed)
+    return {"spoke_public_ipv6_services": [value]}
+
+
 ALL_SPOKES = ("spoke-jp", "spoke-us", "spoke-de")
 
 CASES = [
@@ -216,6 +231,34 @@ CASES = [
     ("index-a-word", {"spoke-us": {"wireguard_host_index": "twelve"}}, [("spoke-us: wireguard_host_index: 'twelve' is a string, not an integer", "")]),
     ("index-twice-from-other-site-ids", {"spoke-de": {"wireguard_host_index": 11}},
      [("spoke-de: wireguard_host_index: 11 is also the host number of spoke-jp, so both would be 192.168.31.11 in the tunnel of hub-oci", "")]),
+    # public IPv6 from a hub's /64 (seed 002)
+    ("good-public-ipv6", {"hub-oci": public(), "spoke-jp": service()}, []),
+    ("good-public-ipv6-empty", {"hub-oci": {"hub_public_ipv6": {}}}, []),
+    ("good-public-ipv6-ndppd-96", {"hub-oci": public(ndp_proxy="ndppd", spoke_prefix_length=96)}, []),
+    ("public-prefix-outside-the-hub-prefix", {"hub-oci": public(prefix="2001:db8:9::/80")},
+     [("hub-oci: hub_public_ipv6.prefix: 2001:db8:9::/80 is outside 2001:db8:0:5::/64, the hub's prefix", "")]),
+    ("public-prefix-host-bits", {"hub-oci": public(prefix="2001:db8:0:5:1::1/80")},
+     [("hub-oci: hub_public_ipv6.prefix: '2001:db8:0:5:1::1/80' has host bits set; did you mean 2001:db8:0:5:1::/80?", "")]),
+    ("public-prefix-ipv4", {"hub-oci": public(prefix="192.0.2.0/24")}, [("hub-oci: hub_public_ipv6.prefix: '192.0.2.0/24' is IPv4", "")]),
+    ("public-wan-address-ipv4", {"hub-oci": public(wan_address="192.0.2.1/24")}, [("hub-oci: hub_public_ipv6.wan_address: '192.0.2.1/24' is IPv4", "")]),
+    ("public-prefix-holds-the-hub", {"hub-oci": public(prefix="2001:db8:0:5::/64")},
+     [("hub-oci: hub_public_ipv6.prefix: 2001:db8:0:5::/64 holds the hub's own address 2001:db8:0:5::1", "such as 2001:db8:0:5:1::/80")]),
+    ("public-more-spokes-than-addresses", {"hub-oci": public(prefix="2001:db8:0:5:1::/127")},
+     [("hub-oci: hub_public_ipv6.prefix: cannot give every spoke of this hub a /128 by its site_id: 3 sites but", "holds only 1 blocks")]),
+    ("public-prefix-too-small", {"hub-oci": public(spoke_prefix_length=64, ndp_proxy="ndppd")},
+     [("hub-oci: hub_public_ipv6.prefix: cannot give every spoke", "too small for blocks of /64")]),
+    ("public-prefix-in-kernel-mode", {"hub-oci": public(spoke_prefix_length=96)},
+     [("hub-oci: hub_public_ipv6.spoke_prefix_length: is 96, but ndp_proxy kernel answers for single addresses only", "ndppd")]),
+    ("public-missing-and-unknown-keys", {"hub-oci": public(prefix=DELETE, wan_iface="eth0")},
+     [("hub-oci: hub_public_ipv6: 'wan_iface' is not one of its keys", ""), ("hub-oci: hub_public_ipv6.prefix: not set", "")]),
+    ("public-bad-interface-and-mode", {"hub-oci": public(wan_interface="eth/0", ndp_proxy="auto")},
+     [("hub-oci: hub_public_ipv6.wan_interface: ", ""), ("hub-oci: hub_public_ipv6.ndp_proxy: 'auto' is not one of kernel, ndppd", "")]),
+    ("public-not-a-mapping", {"hub-oci": {"hub_public_ipv6": "2001:db8:0:5::/64"}}, [("hub-oci: hub_public_ipv6: is a string, not a mapping", "")]),
+    ("public-service-bad", {"spoke-jp": service(port=70000, protocol="icmp", sources=["nowhere"])},
+     [("spoke-jp: spoke_public_ipv6_services[0].port: 70000 is outside", ""), ("spoke-jp: spoke_public_ipv6_services[0].protocol: 'icmp'", ""),
+      ("spoke-jp: spoke_public_ipv6_services[0].sources: 'nowhere'", "")]),
+    ("public-service-ipv4-source", {"spoke-jp": service(sources=["192.0.2.0/24"])},
+     [("spoke-jp: spoke_public_ipv6_services[0].sources: '192.0.2.0/24' is IPv4", "")]),
     # spoke timers
     ("keepalive-70000", {"spoke-us": {"spoke_persistent_keepalive": 70000}}, [("spoke-us: spoke_persistent_keepalive: 70000 is outside 0-65535", "")]),
     ("reresolve-interval-0", {"spoke-us": {"spoke_reresolve_interval": 0}},
@@ -317,7 +360,9 @@ def test_each_variable_is_read_once():
                      [("wireguard_interface_address: 192.168.31.255/24 is the broadcast address", "")], id="address-broadcast"),
         pytest.param({"wireguard_interface_address": "192.168.31.11/24\nPostUp = id"}, [("wireguard_interface_address: ", "is not")],
                      id="address-with-a-second-line"),
-        pytest.param({"wireguard_interface_address": ["192.168.31.11/24"]}, [("wireguard_interface_address: is a list", "")], id="address-a-list"),
+        pytest.param({"wireguard_interface_address": ["192.168.31.11/24", "2001:db8:0:5:1::1/128"]}, [], id="addresses-a-list"),
+        pytest.param({"wireguard_interface_address": ["192.168.31.11/24", "2001:db8:0:5:1::1"]},
+                     [("wireguard_interface_address: [1]: '2001:db8:0:5:1::1' has no prefix length", "")], id="addresses-one-wrong"),
         pytest.param({"wireguard_interface_listen_port": 70000}, [("wireguard_interface_listen_port: 70000 is outside 1-65535", "")], id="port-70000"),
         pytest.param({"wireguard_interface_listen_port": 0}, [("wireguard_interface_listen_port: 0 is outside 1-65535", "")], id="port-0"),
         pytest.param({"wireguard_interface_listen_port": -1}, [("wireguard_interface_listen_port: -1 is outside 1-65535", "")], id="port-negative"),

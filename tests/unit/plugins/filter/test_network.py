@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 import jinja2.nativetypes
 import pytest
@@ -13,6 +14,8 @@ from ansible_collections.multisite.vpn.plugins.filter import network
 from ansible_collections.multisite.vpn.plugins.filter.network import (
     FilterModule,
     prefixes_by_family,
+    subnet_block,
+    subnet_blocks,
     subnet_host,
     subnet_interface_address,
 )
@@ -238,9 +241,77 @@ def test_prefix_errors(call, prefixes, message):
     assert error.value.__context__ is None
 
 
+@pytest.mark.parametrize(
+    "prefix, index, length, reserved, block",
+    [
+        pytest.param("2001:db8:0:5:1::/80", 1, 128, None, "2001:db8:0:5:1::1/128", id="one-address"),
+        pytest.param("2001:db8:0:5:1::/80", "3", 128, None, "2001:db8:0:5:1::3/128", id="index-string-from-jinja"),
+        pytest.param("2001:db8:0:5:1::/80", 2**48 - 1, 128, None, "2001:db8:0:5:1:ffff:ffff:ffff/128", id="last-address"),
+        # Seed 002: a /78 out of the /64, then a /96 per site out of the /78.
+        pytest.param("2001:db8:0:5::/64", 1, 78, None, "2001:db8:0:5:4::/78", id="seed-002-78"),
+        pytest.param("2001:db8:0:5::/78", 4, 96, None, "2001:db8:0:5:0:4::/96", id="96-of-78"),
+        pytest.param("2001:DB8:0:5:0:0::/64", 2, 128, ["2001:db8:0:5::1"], "2001:db8:0:5::2/128", id="uppercase-and-reserved-elsewhere"),
+        pytest.param("2001:db8::/127", 1, 128, None, "2001:db8::1/128", id="smallest-prefix"),
+    ],
+)
+def test_subnet_block(prefix, index, length, reserved, block):
+    assert subnet_block(prefix, index, length, reserved) == block
+
+
+def test_subnet_block_depends_on_the_index_only():
+    """The hub computes every site's block at once, the site its own: both agree, and no site moves another."""
+    three = subnet_blocks({"jp": 1, "us": 2, "de": 3}, "2001:db8:0:5:1::/80")
+    two = subnet_blocks({"jp": 1, "de": 3}, "2001:db8:0:5:1::/80")
+    assert three["de"] == two["de"] == subnet_block("2001:db8:0:5:1::/80", 3) == "2001:db8:0:5:1::3/128"
+    assert three == {"jp": "2001:db8:0:5:1::1/128", "us": "2001:db8:0:5:1::2/128", "de": "2001:db8:0:5:1::3/128"}
+
+
+@pytest.mark.parametrize(
+    "prefix, index, length, reserved, message",
+    [
+        pytest.param("192.0.2.0/24", 1, 32, None, "192.0.2.0/24 is IPv4", id="ipv4-prefix"),
+        pytest.param("2001:db8:0:5::1/64", 1, 128, None, "has host bits set; did you mean 2001:db8:0:5::/64?", id="host-bits"),
+        pytest.param("2001:db8:0:5::", 1, 128, None, "has no prefix length", id="no-length"),
+        pytest.param("2001:db8:0:5:1::/80", 1, 80, None, "too small for blocks of /80", id="blocks-as-long-as-prefix"),
+        pytest.param("2001:db8:0:5:1::/80", 1, 78, None, "too small for blocks of /78", id="prefix-too-small"),
+        pytest.param("2001:db8:0:5:1::/80", 1, 129, None, "from /81 to /128", id="length-beyond-128"),
+        pytest.param("2001:db8::/126", 4, 128, None, "exhausted: it holds 3 blocks of /128 (index 1 to 3), and index 4", id="exhausted"),
+        pytest.param("2001:db8::/64", 0, 128, None, "index 0 is out of range", id="index-zero"),
+        pytest.param("2001:db8::/64", -1, 128, None, "index -1 is out of range", id="index-negative"),
+        pytest.param("2001:db8::/64", True, 128, None, "must be an integer", id="index-bool"),
+        pytest.param("2001:db8::/64", "one", 128, None, "must be an integer", id="index-word"),
+        pytest.param("2001:db8:0:5::/64", 1, 128, ["2001:db8:0:5::1"], "holds 2001:db8:0:5::1, a reserved address", id="hub-address"),
+        pytest.param("2001:db8:0:5::/64", 1, 96, ["2001:db8:0:5:0:1::5"], "holds 2001:db8:0:5:0:1:0:5", id="hub-address-inside-block"),
+        pytest.param("2001:db8:0:5::/64", 1, 128, "2001:db8:0:5::1", "reserved must be a list", id="reserved-string"),
+        pytest.param("2001:db8:0:5::/64", 1, 128, ["hub"], "reserved address 'hub' is not an address", id="reserved-word"),
+    ],
+)
+def test_subnet_block_errors(prefix, index, length, reserved, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape(message)):
+        subnet_block(prefix, index, length, reserved)
+
+
+@pytest.mark.parametrize(
+    "indexes, prefix, messages",
+    [
+        pytest.param({"jp": 1, "us": 1}, "2001:db8::/64", ["us: jp and us both have index 1"], id="same-site-id"),
+        pytest.param({"a": 1, "b": 2, "c": 3, "d": 4}, "2001:db8::/126",
+                     ["4 sites but 2001:db8::/126 holds only 3 blocks of /128", "d: 2001:db8::/126 is exhausted"], id="more-sites-than-blocks"),
+        pytest.param(["jp"], "2001:db8::/64", ["a mapping of name to index"], id="a-list"),
+    ],
+)
+def test_subnet_blocks_errors(indexes, prefix, messages):
+    with pytest.raises(AnsibleFilterError) as raised:
+        subnet_blocks(indexes, prefix)
+    for message in messages:
+        assert message in str(raised.value)
+
+
 def test_filter_module_exposes_every_filter():
     assert FilterModule().filters() == {
         "prefixes_by_family": network.prefixes_by_family,
+        "subnet_block": network.subnet_block,
+        "subnet_blocks": network.subnet_blocks,
         "subnet_host": network.subnet_host,
         "subnet_interface_address": network.subnet_interface_address,
     }

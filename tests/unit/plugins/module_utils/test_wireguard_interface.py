@@ -40,6 +40,53 @@ def test_render_conf_without_port_and_with_two_addresses():
     assert "ListenPort" not in text
 
 
+def test_render_conf_with_routes():
+    """A hub's public prefix into the tunnel; a spoke's default route for its public address only, as a rule and a table."""
+    text = wg_interface.render_conf("wg-vultr", ["192.168.33.11/24", "2001:db8:0:5:1::1/128"], 51822, [
+        {"to": "2001:db8:0:5:1::/80", "from": None, "table": None},
+        {"to": "::/0", "from": "2001:db8:0:5:1::1/128", "table": 51822},
+    ])
+    assert text.endswith(
+        "# Routes into the interface; they go with it when it goes down, and their rules at the stop.\n"
+        "PostUp = ip -6 route replace 2001:db8:0:5:1::/80 dev %i\n"
+        "PostUp = ip -6 route replace ::/0 dev %i table 51822\n"
+        "PostUp = ip -6 rule del from 2001:db8:0:5:1::1/128 lookup 51822 2>/dev/null || true;"
+        " ip -6 rule add from 2001:db8:0:5:1::1/128 lookup 51822\n"
+        "PostDown = ip -6 rule del from 2001:db8:0:5:1::1/128 lookup 51822\n"
+    )
+    # Routes are settings: a change restarts the interface.
+    assert wg_interface.conf_settings(text) != wg_interface.conf_settings(
+        wg_interface.render_conf("wg-vultr", ["192.168.33.11/24", "2001:db8:0:5:1::1/128"], 51822))
+
+
+@pytest.mark.parametrize(
+    "route, problem",
+    [
+        pytest.param({"to": "2001:db8::/64"}, None, id="plain"),
+        pytest.param({"to": "10.1.0.0/16", "table": 100}, None, id="ipv4-in-a-table"),
+        pytest.param({"to": "::/0", "from": "2001:db8::1/128", "table": 7}, None, id="by-source"),
+        pytest.param({"to": "2001:db8::1/64"}, "has host bits set; did you mean 2001:db8::/64?", id="host-bits"),
+        pytest.param({"to": "nowhere"}, "'nowhere' is not a prefix", id="not-a-prefix"),
+        pytest.param({"to": "::/0", "from": "10.0.0.1/32", "table": 7}, "are of two families", id="two-families"),
+        pytest.param({"to": "::/0", "from": "2001:db8::1/128"}, "needs a table of its own", id="from-without-table"),
+        pytest.param({"to": "::/0", "table": 254}, "one the kernel keeps", id="main-table"),
+        pytest.param({"to": "::/0", "table": 0}, "is not a routing table number", id="table-zero"),
+        pytest.param({"to": "::/0", "table": 2**32}, "is not a routing table number", id="table-too-big"),
+        pytest.param({"to": "::/0", "table": True}, "is not a routing table number", id="table-bool"),
+        pytest.param({"to": "::/0", "via": "2001:db8::1"}, "via is not one of its keys", id="unknown-key"),
+        pytest.param({}, "is not a mapping with to", id="empty"),
+    ],
+)
+def test_route_problem(route, problem):
+    why = wg_interface.route_problem(route)
+    assert (why is None) if problem is None else (problem in why), why
+
+
+def test_input_problems_name_the_route():
+    assert wg_interface.input_problems("wg0", ["10.0.0.2/24"], None, [{"to": "::/0"}, {"to": "x"}]) == [
+        "routes[1]: to 'x' is not a prefix such as 2001:db8:0:5:1::/80"]
+
+
 def test_comments_are_not_settings():
     assert wg_interface.conf_settings(TEMPLATE_CONF) == wg_interface.conf_settings(SPOKE_CONF)
 

@@ -277,6 +277,11 @@ def test_diff_shows_the_files_the_unit_and_the_peers_never_a_secret(host, run_mo
         pytest.param(dict(peers=[dict(public_key=PRIVATE)] * 2), "peers[1]", id="duplicate-peer"),
         pytest.param(dict(peers=[]), "empty", id="empty-peers-exclusive"),
         pytest.param(dict(peers=[dict(public_key=SPOKE_DE, allowed_ips=["10.0.0.0/33"])]), "peers[0]", id="bad-allowed-ips"),
+        pytest.param(dict(routes=[dict(to="2001:db8:0:5:1::1/80")]), "routes[0]: to '2001:db8:0:5:1::1/80' has host bits set", id="route-host-bits"),
+        pytest.param(dict(routes=[dict(to="::/0", **{"from": "2001:db8::1/128"})]), "routes[0]: from 2001:db8::1/128 needs a table",
+                     id="route-from-without-table"),
+        pytest.param(dict(routes=[dict(to="::/0", table=254)]), "routes[0]: table 254 is one the kernel keeps", id="route-main-table"),
+        pytest.param(dict(routes=[dict(to="::/0", via="x")]), "via", id="route-unknown-key"),
     ],
 )
 def test_bad_input_fails_naming_the_option_and_touches_nothing(host, run_module, tmp_path, changes, message):
