@@ -119,7 +119,8 @@ notes:
   - Setting kernel parameters, writing under C(/etc) and asking systemd to start units need root, so tasks using
     this module normally set C(become).
   - The kernel answers for proxy entries only on an interface that forwards (C(net.ipv6.conf.IF.forwarding) 1);
-    in mode kernel the module warns when it does not. Turn forwarding on with M(multisite.vpn.sysctl).
+    ndppd answers anyway, but what it draws is then dropped. The module warns in both modes when the interface does
+    not forward. Turn forwarding on with M(multisite.vpn.sysctl).
   - Setting the link down (C(ip link set IF down), a restart of its network configuration) flushes all the proxy
     entries of that link. C(systemctl restart multisite-vpn-ndp-proxy-IF.service) or the next run of the module
     adds them again.
@@ -277,6 +278,11 @@ def main():
         changes = kernel_params.live_differences(live, desired)
         sysctl = find_tool(module, "sysctl", "procps") if desired else None
 
+        if live[keys["forwarding"]] == "0":
+            # ndppd answers without forwarding; the packets it draws here are then dropped.
+            why = ("the kernel answers for proxy entries only on an interface that forwards" if mode == "kernel"
+                   else "ndppd answers, but the packets it draws here are dropped")
+            module.warn("%s does not forward (%s is 0): %s; turn forwarding on (multisite.vpn.sysctl)" % (interface, keys["forwarding"], why))
         if mode == "kernel":
             before = ndp_proxy.read_live_entries(module, ip, interface)
             after, added, removed = ndp_proxy.plan_entries(wanted, before, params["exclusive"])
@@ -284,9 +290,6 @@ def main():
             path = ndp_proxy.batch_path(interface)
             config = OwnedFile(path, ndp_proxy.render_batch_file(interface, after), ndp_proxy.FILE_MODE, ndp_proxy.DIRECTORY_MODE)
             unit_text = ndp_proxy.render_kernel_unit(interface, desired, sysctl, ip, path)
-            if live[keys["forwarding"]] == "0":
-                module.warn("%s does not forward (%s is 0): the kernel answers for proxy entries only on an interface that"
-                            " forwards; turn forwarding on (multisite.vpn.sysctl)" % (interface, keys["forwarding"]))
         else:
             unit = ndp_proxy.ndppd_unit_name(interface)
             path = ndp_proxy.ndppd_conf_path(interface)

@@ -342,6 +342,15 @@ def test_a_reboot_restores_the_parameters_and_the_entries(host, run_module):
     assert not failed and result["changed"] is False, result
 
 
+def test_ndppd_mode_warns_when_the_interface_does_not_forward(host, run_module):
+    host.set_proc("eth0", "forwarding", "0")
+    failed, result = run_module(main, ndppd_args())
+    assert not failed, result
+    assert [warning for warning in host.warnings if "does not forward" in warning] == [
+        "eth0 does not forward (net.ipv6.conf.eth0.forwarding is 0): ndppd answers, but the packets it draws here are dropped;"
+        " turn forwarding on (multisite.vpn.sysctl)"]
+
+
 @pytest.mark.parametrize(
     "forwarding, accept_ra, writes, unit_line, warned",
     [
