@@ -29,7 +29,6 @@ UNIT_MODE = 0o644
 DIRECTORY_MODE = 0o755
 
 MODES = ("kernel", "ndppd")
-# Linux's IFNAMSIZ counts the terminating NUL: a name has at most 15 characters.
 # The name goes into file and unit names, ExecStart lines and ndppd's configuration: the characters real interface
 # names use, none that systemd or ndppd would read as something else (%, $, quotes, braces).
 INTERFACE_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+\Z")
