@@ -38,6 +38,7 @@ DROP_IN = (
 )
 
 DAEMON_RELOAD = "daemon-reload"
+RESTART = "restart"
 SET_PRIVATE_KEY = "set-private-key"
 
 
@@ -70,17 +71,20 @@ def address_problem(address: str) -> str | None:
 
 
 MAX_TABLE = 2**32 - 1
+# Priorities of the rules a route by source address adds: the refusals first, then the lookup of its table.
+EXCEPT_RULE_PRIORITY = 31000
+LOOKUP_RULE_PRIORITY = 31001
 # Tables the kernel keeps for itself (unspec, default, main, local): a route by source address needs a table of its own.
 RESERVED_TABLES = (0, 253, 254, 255)
 
 
 def route_problem(route) -> str | None:
-    """Why ROUTE ({to, from, table}) is not a route into the interface, or None."""
+    """Why ROUTE ({to, from, table, except_udp_ports}) is not a route into the interface, or None."""
     if not isinstance(route, dict) or not route.get("to"):
         return "is not a mapping with to (and from, table), such as {to: '::/0', from: '2001:db8:0:5:1::1/128', table: 51822}"
-    unknown = sorted(set(route) - {"to", "from", "table"})
+    unknown = sorted(set(route) - {"to", "from", "table", "except_udp_ports"})
     if unknown:
-        return "%s is not one of its keys (to, from, table)" % ", ".join(unknown)
+        return "%s is not one of its keys (to, from, table, except_udp_ports)" % ", ".join(unknown)
     networks = {}
     for key in ("to", "from"):
         value = route.get(key)
@@ -104,15 +108,23 @@ def route_problem(route) -> str | None:
     if "from" in networks and table is None:
         return "from %s needs a table of its own: the route goes there, and a rule sends what comes from %s to it" % (
             networks["from"], networks["from"])
+    ports = route.get("except_udp_ports") or []
+    if ports and "from" not in networks:
+        return "except_udp_ports needs from: they are refused to what comes from it"
+    for port in ports:
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= MAX_PORT:
+            return "except_udp_ports: %r is not a port from 1 to %d" % (port, MAX_PORT)
     return None
 
 
 def route_lines(route: dict) -> list[str]:
-    """wg-quick hooks that add ROUTE into the interface (%i) at every start, and take its rule away at the stop.
+    """wg-quick hooks that add ROUTE into the interface (%i) at every start, and take its rules away at the stop.
 
-    A route by source address is a rule and a table of its own, not an IPv6 subtree route: the kernel would take a
-    subtree route for a socket bound to no address too, so that this host's own IPv6 (a WireGuard endpoint among it)
-    would go into the tunnel. A rule matches only what already has the address as its source.
+    A route by source address is a rule and a table of its own. Where no other route leads (a host without IPv6 of its
+    own), the kernel picks that source for a socket bound to no address too, so the route would carry all of the
+    host's traffic of that family, WireGuard's packets to its hubs among it, and glibc would rank such a hub address
+    first for WireGuard's endpoint. Rules refuse EXCEPT_UDP_PORTS (the hubs' WireGuard ports) from that source first,
+    which a route cannot: the endpoints stay on the host's own uplink.
     """
     to = ipaddress.ip_network(str(route["to"]).strip())
     family = "-%d" % to.version
@@ -121,9 +133,13 @@ def route_lines(route: dict) -> list[str]:
         words += ["table", str(route["table"])]
     lines = ["PostUp = " + " ".join(words)]
     if route.get("from") is not None:
-        rule = "ip %s rule %%s from %s lookup %d" % (family, ipaddress.ip_network(str(route["from"]).strip()), route["table"])
+        source = ipaddress.ip_network(str(route["from"]).strip())
+        rules = ["ip %s rule %%s from %s ipproto udp dport %d unreachable priority %d" % (family, source, port, EXCEPT_RULE_PRIORITY)
+                 for port in sorted(set(route.get("except_udp_ports") or []))]
+        rules.append("ip %s rule %%s from %s lookup %d priority %d" % (family, source, route["table"], LOOKUP_RULE_PRIORITY))
         # wg-quick runs its hooks under set -e: a missing rule must not stop the start.
-        lines += ["PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add"), "PostDown = " + rule % "del"]
+        lines += ["PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add") for rule in rules]
+        lines += ["PostDown = " + rule % "del" for rule in rules]
     return lines
 
 

@@ -16,7 +16,8 @@ description:
   - The interface settings (O(address), O(listen_port)) go to C(/etc/wireguard/INTERFACE.conf), which holds no
     key and no peer; the unit gets a drop-in that makes C(systemctl reload) keep the peers.
   - The unit is enabled and started. A running interface is restarted only when its settings change (comments and
-    spacing do not count); a replaced key alone is set live with C(wg set), keeping the interface and its routes.
+    spacing do not count) - stopped with its old configuration, so that its C(PostDown) lines undo its C(PostUp) lines,
+    then started with the new one; a replaced key alone is set live with C(wg set), keeping the interface and its routes.
   - The peers are then set as M(multisite.vpn.wireguard_peer) sets them, live and hitless, with one C(wg set) for
     the difference, and kept in C(/etc/wireguard/INTERFACE.peers.conf), which the interface loads at boot.
   - Everything given is checked before anything is read or changed; a problem is reported naming its option (a
@@ -59,10 +60,19 @@ options:
         description:
           - Only for packets from this prefix, for example V(::/0) from a spoke's public address only, so that the spoke's
             own native IPv6 keeps its default route. The route goes into O(routes[].table), and a rule (C(ip rule)) sends
-            packets from this prefix there; the rule is removed when the interface stops.
-          - A rule rather than an IPv6 route by source (subtree) - the kernel takes a subtree route for sockets bound to no
-            address too, and this host's own IPv6, its WireGuard endpoints among it, would go into the tunnel.
+            packets from this prefix there; the rules are removed when the interface stops.
+          - On a host without other routes of that family, the kernel gives this source to sockets bound to no address
+            too; see O(routes[].except_udp_ports).
         type: str
+      except_udp_ports:
+        description:
+          - UDP destination ports refused (unreachable) to packets from O(routes[].from) instead of routed here, by rules
+            ahead of the route's - the WireGuard ports of the host's hubs. Without them, a host with no IPv6 of its own
+            would rank its hubs' IPv6 addresses first for its WireGuard endpoints (glibc finds them reachable through
+            this route) and send its tunnels through this tunnel.
+        type: list
+        elements: int
+        default: []
       table:
         description:
           - The routing table the route goes into, 1 to 4294967295 but not 253 to 255 (the kernel's), required with
@@ -249,7 +259,8 @@ def main():
             address=dict(type="list", elements="str", required=True),
             listen_port=dict(type="int"),
             routes=dict(type="list", elements="dict", default=[],
-                        options={"to": dict(type="str", required=True), "from": dict(type="str"), "table": dict(type="int")}),
+                        options={"to": dict(type="str", required=True), "from": dict(type="str"), "table": dict(type="int"),
+                                 "except_udp_ports": dict(type="list", elements="int", default=[])}),
             private_key=dict(type="str", no_log=True),
             peers=dict(type="list", elements="dict", default=[], options=PEER_OPTIONS),
             exclusive=dict(type="bool", default=True),
@@ -283,15 +294,26 @@ def main():
         actions = wg_interface.unit_actions(state.enabled, state.active, state.needs_reload, settings_changed, drop_in.changed,
                                             key.plan.action != key_file.KEEP)
         if not module.check_mode:
-            conf.write()
-            drop_in.write()
+            # A restart stops the interface with the configuration it was started with, so that the PostDown lines that
+            # run (the rules of a route by source) are those that undo its PostUp lines, then starts it with the new one.
+            stop_first = wg_interface.RESTART in actions
+            if stop_first:
+                systemd_unit.systemctl(module, systemctl, "stop", unit)
+            try:
+                conf.write()
+                drop_in.write()
+            except FileWriteError:
+                if stop_first:
+                    systemd_unit.systemctl(module, systemctl, "start", unit)
+                raise
             for action in actions:
                 if action == wg_interface.SET_PRIVATE_KEY:
                     rc, out, err = module.run_command([wg, "set", interface, "private-key", wg_interface.key_path(interface)])
                     if rc != 0:
                         raise WireGuardError("wg set %s private-key failed: %s" % (interface, (err or out).strip()))
                 else:
-                    systemd_unit.systemctl(module, systemctl, action, *([] if action == wg_interface.DAEMON_RELOAD else [unit]))
+                    command = "start" if action == wg_interface.RESTART else action
+                    systemd_unit.systemctl(module, systemctl, command, *([] if action == wg_interface.DAEMON_RELOAD else [unit]))
         peers, peers_diff = ensure_peers(module, wg, interface, desired_peers, module.params["exclusive"], default_config_path(interface))
         diffs = [key.diff, conf.diff(), drop_in.diff(), dict(
             before_header=unit, after_header=unit, before=wg_interface.unit_state_text(state.enabled, state.active),

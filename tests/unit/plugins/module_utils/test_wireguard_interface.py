@@ -41,18 +41,25 @@ def test_render_conf_without_port_and_with_two_addresses():
 
 
 def test_render_conf_with_routes():
-    """A hub's public prefix into the tunnel; a spoke's default route for its public address only, as a rule and a table."""
+    """A hub's public prefix into the tunnel; a spoke's default route for its public address only, as rules and a table,
+    the hubs' WireGuard ports refused from that address first."""
     text = wg_interface.render_conf("wg-vultr", ["192.168.33.11/24", "2001:db8:0:5:1::1/128"], 51822, [
-        {"to": "2001:db8:0:5:1::/80", "from": None, "table": None},
-        {"to": "::/0", "from": "2001:db8:0:5:1::1/128", "table": 51822},
+        {"to": "2001:db8:0:5:1::/80", "from": None, "table": None, "except_udp_ports": []},
+        {"to": "::/0", "from": "2001:db8:0:5:1::1/128", "table": 51822, "except_udp_ports": [51822, 51820, 51820]},
     ])
+    source = "from 2001:db8:0:5:1::1/128"
     assert text.endswith(
         "# Routes into the interface; they go with it when it goes down, and their rules at the stop.\n"
         "PostUp = ip -6 route replace 2001:db8:0:5:1::/80 dev %i\n"
         "PostUp = ip -6 route replace ::/0 dev %i table 51822\n"
-        "PostUp = ip -6 rule del from 2001:db8:0:5:1::1/128 lookup 51822 2>/dev/null || true;"
-        " ip -6 rule add from 2001:db8:0:5:1::1/128 lookup 51822\n"
-        "PostDown = ip -6 rule del from 2001:db8:0:5:1::1/128 lookup 51822\n"
+        f"PostUp = ip -6 rule del {source} ipproto udp dport 51820 unreachable priority 31000 2>/dev/null || true;"
+        f" ip -6 rule add {source} ipproto udp dport 51820 unreachable priority 31000\n"
+        f"PostUp = ip -6 rule del {source} ipproto udp dport 51822 unreachable priority 31000 2>/dev/null || true;"
+        f" ip -6 rule add {source} ipproto udp dport 51822 unreachable priority 31000\n"
+        f"PostUp = ip -6 rule del {source} lookup 51822 priority 31001 2>/dev/null || true; ip -6 rule add {source} lookup 51822 priority 31001\n"
+        f"PostDown = ip -6 rule del {source} ipproto udp dport 51820 unreachable priority 31000\n"
+        f"PostDown = ip -6 rule del {source} ipproto udp dport 51822 unreachable priority 31000\n"
+        f"PostDown = ip -6 rule del {source} lookup 51822 priority 31001\n"
     )
     # Routes are settings: a change restarts the interface.
     assert wg_interface.conf_settings(text) != wg_interface.conf_settings(
@@ -74,6 +81,10 @@ def test_render_conf_with_routes():
         pytest.param({"to": "::/0", "table": 2**32}, "is not a routing table number", id="table-too-big"),
         pytest.param({"to": "::/0", "table": True}, "is not a routing table number", id="table-bool"),
         pytest.param({"to": "::/0", "via": "2001:db8::1"}, "via is not one of its keys", id="unknown-key"),
+        pytest.param({"to": "::/0", "except_udp_ports": [51820]}, "except_udp_ports needs from", id="except-without-from"),
+        pytest.param({"to": "::/0", "from": "2001:db8::1/128", "table": 7, "except_udp_ports": [0]}, "except_udp_ports: 0 is not a port",
+                     id="except-port-zero"),
+        pytest.param({"to": "::/0", "from": "2001:db8::1/128", "table": 7, "except_udp_ports": [51820]}, None, id="except-ports"),
         pytest.param({}, "is not a mapping with to", id="empty"),
     ],
 )

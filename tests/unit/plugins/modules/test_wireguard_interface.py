@@ -40,6 +40,7 @@ class FakeHost:
         self.needs_reload = False
         self.interface = None  # the live interface: private_key, listen_port, peers
         self.fail_start = None
+        self.stopped_with = None
         self.warnings = []
 
     def run_command(self, args, data=None, **kwargs):
@@ -59,6 +60,10 @@ class FakeHost:
             self.needs_reload = False
         elif words[0] == "enable":
             self.enabled = True
+        elif words[0] == "stop":
+            # wg-quick down reads the configuration on disk: note the port it stops with.
+            self.stopped_with = (self.etc / "wireguard" / "wg-oci.conf").read_text()
+            self.active = False
         elif words[0] in ("start", "restart"):
             if self.fail_start:
                 return 1, "", self.fail_start
@@ -203,8 +208,12 @@ def test_a_new_port_restarts_the_interface_and_a_new_comment_does_not(host, run_
     assert result["unit_actions"] == []
     assert host.host_calls() == []
 
+    host.calls.clear()
     failed, result = run_module(main, hub_args(listen_port=51821))
     assert result["unit_actions"] == ["restart"]
+    # Stopped with the configuration it was started with (its PostDown lines undo its PostUp lines), started with the new.
+    assert [call[1] for call in host.calls if call[0] == "systemctl" and call[1] != "show"] == ["stop", "start"]
+    assert "ListenPort = 51820\n" in host.stopped_with
     assert host.interface["listen_port"] == 51821
     # The peers came back from their file with the restart; none had to be set again.
     assert result["added"] == [] and len(host.interface["peers"]) == 2
