@@ -1,0 +1,101 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Breakout prefix lists (seed 003): public prefixes whose traffic leaves a site by its own uplink, not through a hub.
+
+A list is either AWS's published ip-ranges.json (https://ip-ranges.amazonaws.com/ip-ranges.json: "prefixes" with
+"ip_prefix", "ipv6_prefixes" with "ipv6_prefix", each with "region" and "service"), or plain text, one prefix per
+line, "#" starting a comment. select() keeps the services and regions asked for, aggregate() merges what can be
+merged per family. Pure: the filter breakout_prefixes runs it on the controller, and a refresh program on a host can
+embed it (lookup module_utils_sources) so that both read a list alike. A list that cannot be read raises
+BreakoutListError with what is wrong and where, so that a caller keeps its last good list.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+# AWS's two arrays and the key of the prefix in each.
+AWS_ARRAYS = (("prefixes", "ip_prefix", 4), ("ipv6_prefixes", "ipv6_prefix", 6))
+SHOWN_LENGTH = 60
+
+
+class BreakoutListError(Exception):
+    """A list that cannot be used: not JSON of AWS's shape, or a prefix that is no prefix. Says where."""
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 3] + "..."
+
+
+def _network(text, where: str, version: int | None = None):
+    if not isinstance(text, str):
+        raise BreakoutListError("%s: %s is not a prefix such as 52.95.110.0/24" % (where, _shown(text)))
+    try:
+        network = ipaddress.ip_network(text.strip())
+    except ValueError:
+        try:
+            meant = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError:
+            raise BreakoutListError("%s: %s is not a prefix such as 52.95.110.0/24" % (where, _shown(text))) from None
+        raise BreakoutListError("%s: %s has host bits set (%s?)" % (where, _shown(text), meant)) from None
+    if version is not None and network.version != version:
+        raise BreakoutListError("%s: %s is not an IPv%d prefix" % (where, _shown(text), version))
+    return network
+
+
+def parse(text: str) -> list[dict]:
+    """Every entry of the list TEXT as {prefix (a network), service, region}; service and region are None in a plain list."""
+    if not isinstance(text, str):
+        raise BreakoutListError("the list is %s, not text (the content of ip-ranges.json or of a plain list)" % type(text).__name__)
+    if text.lstrip().startswith(("{", "[")):
+        return _parse_aws(text)
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        prefix = line.split("#", 1)[0].strip()
+        if prefix:
+            entries.append({"prefix": _network(prefix, "line %d" % number), "service": None, "region": None})
+    return entries
+
+
+def _parse_aws(text: str) -> list[dict]:
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise BreakoutListError("not valid JSON: %s" % error) from None
+    if not isinstance(document, dict) or not any(isinstance(document.get(array), list) for array, _key, _version in AWS_ARRAYS):
+        raise BreakoutListError("JSON, but not of ip-ranges.json's shape: no list 'prefixes' or 'ipv6_prefixes' at its top")
+    entries = []
+    for array, key, version in AWS_ARRAYS:
+        items = document.get(array, [])
+        if not isinstance(items, list):
+            raise BreakoutListError("%s is %s, not a list" % (array, type(items).__name__))
+        for index, item in enumerate(items):
+            where = "%s[%d]" % (array, index)
+            if not isinstance(item, dict) or key not in item:
+                raise BreakoutListError("%s has no %s" % (where, key))
+            entries.append({"prefix": _network(item[key], "%s.%s" % (where, key), version),
+                            "service": item.get("service"), "region": item.get("region")})
+    return entries
+
+
+def select(entries: list[dict], services=(), regions=(), families=(4, 6)) -> list:
+    """The prefixes of ENTRIES whose service is one of SERVICES and region one of REGIONS (empty: any), of FAMILIES.
+
+    A plain list has neither: asking it for a service or a region is refused rather than answered with nothing.
+    """
+    services, regions = set(services or ()), set(regions or ())
+    if (services or regions) and any(entry["service"] is None and entry["region"] is None for entry in entries):
+        raise BreakoutListError("a plain list has no services or regions to select by: leave services and regions empty")
+    return [entry["prefix"] for entry in entries
+            if (not services or entry["service"] in services) and (not regions or entry["region"] in regions)
+            and entry["prefix"].version in families]
+
+
+def aggregate(prefixes) -> list[str]:
+    """PREFIXES merged where they can be (duplicates, prefixes inside others, adjacent halves), IPv4 first, sorted."""
+    merged = []
+    for version in (4, 6):
+        merged += [str(network) for network in ipaddress.collapse_addresses(p for p in prefixes if p.version == version)]
+    return merged
