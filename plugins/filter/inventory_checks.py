@@ -23,6 +23,7 @@ from jinja2 import Undefined
 from jinja2.exceptions import TemplateError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_blocks
+from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read_prefix
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import address_problem as interface_address_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import wg_quick_name_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import key_problem
@@ -366,15 +367,9 @@ def _public_wan_address(inventory: _Inventory, hub: str, value):
 def _public_prefix(inventory: _Inventory, hub: str, value):
     if value is None:
         return None
-    if not isinstance(value, str) or "/" not in value:
-        inventory.add(hub, "hub_public_ipv6.prefix", "%s is not a prefix such as 2001:db8:0:5:1::/80" % _show(value))
-        return None
-    try:
-        network = ipaddress.ip_network(value.strip())
-    except ValueError:
-        try:
-            meant = ipaddress.ip_network(value.strip(), strict=False)
-        except ValueError:
+    network, meant = read_prefix(value) if isinstance(value, str) and "/" in value else (None, None)
+    if network is None:
+        if meant is None:
             inventory.add(hub, "hub_public_ipv6.prefix", "%s is not a prefix such as 2001:db8:0:5:1::/80" % _show(value))
         else:
             inventory.add(hub, "hub_public_ipv6.prefix", "%s has host bits set; did you mean %s?" % (_show(value), meant))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ipaddress
 import json
 
+from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read_prefix
+
 # AWS's two arrays and the key of the prefix in each.
 AWS_ARRAYS = (("prefixes", "ip_prefix", 4), ("ipv6_prefixes", "ipv6_prefix", 6))
 SHOWN_LENGTH = 60
@@ -30,16 +32,11 @@ def _shown(value) -> str:
 
 
 def _network(text, where: str, version: int | None = None):
-    if not isinstance(text, str):
+    network, meant = read_prefix(text)
+    if meant is not None:
+        raise BreakoutListError("%s: %s has host bits set (%s?)" % (where, _shown(text), meant))
+    if network is None:
         raise BreakoutListError("%s: %s is not a prefix such as 52.95.110.0/24" % (where, _shown(text)))
-    try:
-        network = ipaddress.ip_network(text.strip())
-    except ValueError:
-        try:
-            meant = ipaddress.ip_network(text.strip(), strict=False)
-        except ValueError:
-            raise BreakoutListError("%s: %s is not a prefix such as 52.95.110.0/24" % (where, _shown(text))) from None
-        raise BreakoutListError("%s: %s has host bits set (%s?)" % (where, _shown(text), meant)) from None
     if version is not None and network.version != version:
         raise BreakoutListError("%s: %s is not an IPv%d prefix" % (where, _shown(text), version))
     return network

@@ -16,6 +16,7 @@ import os
 import re
 
 from ansible_collections.multisite.vpn.plugins.module_utils import sysctl as kernel_params
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import UNIT_SAFE_INTERFACE_NAME
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import interface_name_problem as linux_interface_name_problem
 
 # Tests point these at a fake tree; the module reads them at call time.
@@ -29,9 +30,6 @@ UNIT_MODE = 0o644
 DIRECTORY_MODE = 0o755
 
 MODES = ("kernel", "ndppd")
-# The name goes into file and unit names, ExecStart lines and ndppd's configuration: the characters real interface
-# names use, none that systemd or ndppd would read as something else (%, $, quotes, braces).
-INTERFACE_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+\Z")
 # net.ipv6.neigh.IF.proxy_delay, as /proc/sys shows it: USER_HZ ticks, hundredths of a second.
 PROXY_DELAY_MAX = 10000
 # ndppd's rule lines, as render_ndppd_conf writes them.
@@ -111,7 +109,7 @@ def interface_name_problem(name) -> str | None:
     linux = linux_interface_name_problem(name)
     if linux:
         return linux
-    if not INTERFACE_CHARACTERS.match(name):
+    if not UNIT_SAFE_INTERFACE_NAME.match(name):
         return ("interface: %r holds characters this module does not take (the name goes into file and unit names);"
                 " letters, digits and _ . - only" % name)
     return None

@@ -14,6 +14,8 @@ import os
 import re
 import tempfile
 
+from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read_prefix
+
 # Tests point this at a fake tree; the module reads it at call time.
 PROC_ROOT = "/proc"
 
@@ -113,20 +115,14 @@ def parse_sources(sources) -> list:
         if not isinstance(source, str) or not source.strip():
             problems.append("%s: %r is neither an address nor a prefix such as 192.168.31.0/24" % (label, source))
             continue
-        try:
-            networks.append(ipaddress.ip_network(source.strip(), strict=True))
-            continue
-        except ValueError:
-            pass
-        try:
-            loose = ipaddress.ip_network(source.strip(), strict=False)
-        except ValueError:
-            loose = None
-        if loose is None:
+        network, meant = read_prefix(source)
+        if network is not None:
+            networks.append(network)
+        elif meant is None:
             problems.append("%s: %r is neither an address nor a prefix such as 192.168.31.0/24" % (label, source))
         else:
             problems.append("%s: %s has host bits set; give the prefix %s or the address %s"
-                            % (label, source, loose, source.strip().split("/", 1)[0]))
+                            % (label, source, meant, source.strip().split("/", 1)[0]))
     if problems:
         raise NftTableError("; ".join(problems))
     return networks

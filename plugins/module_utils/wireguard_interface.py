@@ -9,20 +9,16 @@ Everything here is pure; the module reads and applies.
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_peers_file
 from ansible_collections.multisite.vpn.plugins.module_utils.key_value_file import key_value_lines
+from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read_prefix
 from ansible_collections.multisite.vpn.plugins.module_utils.systemd_unit import start_actions
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import interface_name_problem
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import UNIT_SAFE_INTERFACE_NAME, interface_name_problem
 
 CONF_MODE = 0o600
 DROP_IN_MODE = 0o644
 MAX_PORT = 65535
-
-# wg-quick takes an interface name of 1-15 of these characters only (its CONFIG_FILE check), and the roles
-# start wg-quick@<name>.service, whose instance name systemd takes unescaped only without '+' and '='.
-WG_QUICK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 
 # wg-quick's own reload syncs the interface to <interface>.conf alone and would drop every peer, which live in
 # <interface>.peers.conf: sync to both. An empty or failed strip must not wipe the interface.
@@ -47,7 +43,9 @@ def wg_quick_name_problem(name: str) -> str | None:
     linux = interface_name_problem(name)
     if linux:
         return linux
-    if not WG_QUICK_NAME.match(name):
+    # wg-quick takes a name of these characters (its CONFIG_FILE check, with '+' and '='), and the roles start
+    # wg-quick@<name>.service.
+    if not UNIT_SAFE_INTERFACE_NAME.match(name):
         return ("interface %r has a character wg-quick and systemd's unit names (wg-quick@<name>.service) do not take: "
                 "use letters, digits, '_', '.' and '-'" % name)
     return None
@@ -90,14 +88,12 @@ def route_problem(route) -> str | None:
         value = route.get(key)
         if value is None:
             continue
-        try:
-            networks[key] = ipaddress.ip_network(str(value).strip())
-        except ValueError:
-            try:
-                meant = ipaddress.ip_network(str(value).strip(), strict=False)
-            except ValueError:
-                return "%s %r is not a prefix such as 2001:db8:0:5:1::/80" % (key, value)
+        network, meant = read_prefix(str(value))
+        if meant is not None:
             return "%s %r has host bits set; did you mean %s?" % (key, value, meant)
+        if network is None:
+            return "%s %r is not a prefix such as 2001:db8:0:5:1::/80" % (key, value)
+        networks[key] = network
     if "from" in networks and networks["from"].version != networks["to"].version:
         return "to %s and from %s are of two families" % (networks["to"], networks["from"])
     table = route.get("table")

@@ -42,6 +42,11 @@ PEER_OPTIONS = dict(
     preshared_key=dict(type="str", no_log=True),
 )
 
+# The characters of an interface name that goes into systemd unit names and file names unescaped (wg-quick@<name>,
+# multisite-vpn-ndp-proxy-<name>) and into configurations (ndppd's): those real interface names use, none that
+# systemd would escape ('+', '=') or a configuration would read as something else (%, $, quotes, braces).
+UNIT_SAFE_INTERFACE_NAME = re.compile(r"[A-Za-z0-9_.-]+\Z")
+
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 PORT = re.compile(r"^[0-9]{1,5}$")
 
