@@ -23,6 +23,8 @@ from jinja2 import Undefined
 from jinja2.exceptions import TemplateError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_blocks
+from ansible_collections.multisite.vpn.plugins.filter.reverse_proxy import reverse_proxy_problems
+from ansible_collections.multisite.vpn.plugins.filter.routing import ASN_BASE, ROUTING_MODES, asn_problem, bfd_problem, routing_mode
 from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read_prefix
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import address_problem as interface_address_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import wg_quick_name_problem
@@ -30,10 +32,12 @@ from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import
 
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 HUB_TUNNEL_KEYS = ("interface", "ipv4", "port", "endpoint")
+HUB_TUNNEL_OPTIONAL_KEYS = ("routing",)
 PUBLIC_IPV6_KEYS = ("wan_interface", "wan_address", "prefix", "spoke_prefix_length", "ndp_proxy")
 PUBLIC_IPV6_REQUIRED = ("wan_interface", "wan_address", "prefix")
 NDP_PROXY_MODES = ("kernel", "ndppd")
 MAX_PORT = 65535
+BGP_PORT = 179
 MAX_KEEPALIVE = 65535
 # The hub holds host number 1 of its tunnel subnet; spokes start above it.
 HUB_INDEX = 1
@@ -303,6 +307,14 @@ def _check_hub(inventory: _Inventory, hub: str, tunnels: dict, seen: dict):
     public = inventory.readable(hub, "hub_public_ipv6")
     if public not in (UNSET, None, {}):
         _check_public_ipv6(inventory, hub, public)
+    entries = inventory.readable(hub, "hub_reverse_proxy")
+    if entries is not UNSET:
+        inventory.problems[hub].extend(reverse_proxy_problems(entries, inventory.hostvars, {"hubs": inventory.hubs, "spokes": inventory.spokes}, hub))
+        if isinstance(tunnel, Mapping) and routing_mode(tunnel) == "bgp" and isinstance(entries, list):
+            for position, entry in enumerate(entries):
+                if isinstance(entry, Mapping) and entry.get("port") == BGP_PORT:
+                    inventory.add(hub, "hub_reverse_proxy[%d].port" % position, "%d is BGP's port, which BIRD listens on for the "
+                                  "spokes (hub_tunnel.routing bgp)" % BGP_PORT)
 
 
 def _public_ipv6_layout(inventory: _Inventory, hub: str, public):
@@ -408,8 +420,10 @@ def _check_tunnel(inventory: _Inventory, hub: str, tunnel, tunnels: dict, seen: 
         inventory.add(hub, "hub_tunnel", "is %s, not a mapping of %s" % (_kind(tunnel), ", ".join(HUB_TUNNEL_KEYS)))
         return
     for key in tunnel:
-        if key not in HUB_TUNNEL_KEYS:
-            inventory.add(hub, "hub_tunnel", "%s is not one of its keys (%s)" % (_show(key), ", ".join(HUB_TUNNEL_KEYS)))
+        if key not in HUB_TUNNEL_KEYS + HUB_TUNNEL_OPTIONAL_KEYS:
+            inventory.add(hub, "hub_tunnel", "%s is not one of its keys (%s)" % (_show(key), ", ".join(HUB_TUNNEL_KEYS + HUB_TUNNEL_OPTIONAL_KEYS)))
+    if tunnel.get("routing") is not None and tunnel["routing"] not in ROUTING_MODES:
+        inventory.add(hub, "hub_tunnel.routing", "%s is not one of %s" % (_show(tunnel["routing"]), ", ".join(ROUTING_MODES)))
     missing = [key for key in HUB_TUNNEL_KEYS if tunnel.get(key) is None]
     for key in missing:
         inventory.add(hub, "hub_tunnel." + key, "not set (hub_tunnel takes %s)" % ", ".join(HUB_TUNNEL_KEYS))
@@ -635,6 +649,106 @@ def _check_hub_spokes(inventory: _Inventory, hub: str):
                           "no peer here" % (spoke, hub))
 
 
+def _routing_hosts(inventory: _Inventory) -> list[str]:
+    """The hubs whose tunnel is in mode bgp, and the spokes that keep a tunnel to one of them."""
+    bgp_hubs = [hub for hub in inventory.hubs if isinstance(inventory.read(hub, "hub_tunnel"), Mapping)
+                and routing_mode(inventory.read(hub, "hub_tunnel")) == "bgp"]
+    spokes = [spoke for spoke in inventory.spokes if spoke not in inventory.hubs
+              and set(inventory.hub_names(spoke) or ()) & set(bgp_hubs)]
+    return bgp_hubs + spokes
+
+
+def _routing_asn(inventory: _Inventory, host: str):
+    """HOST's AS number when it has a right one, else None (reported)."""
+    asn = inventory.readable(host, "routing_asn")
+    if asn is not UNSET:
+        why = asn_problem(asn)
+        if why:
+            inventory.add(host, "routing_asn", why)
+            return None
+        return asn
+    site_id = inventory.readable(host, "site_id")
+    if site_id is UNSET:
+        if host in inventory.hubs:  # a spoke without one is told so with the spoke
+            inventory.add(host, "site_id", "not set, so this hub has no AS number for BGP (%d + site_id): give it a site_id "
+                          "of its own, or routing_asn" % ASN_BASE)
+        return None
+    if isinstance(site_id, bool) or not isinstance(site_id, int) or site_id < 1:
+        if host in inventory.hubs:  # a spoke's site_id is checked with the spoke
+            inventory.add(host, "site_id", "%s is not a positive integer (the AS number for BGP is %d + site_id)" % (_show(site_id), ASN_BASE))
+        return None
+    why = asn_problem(ASN_BASE + site_id)
+    if why:
+        inventory.add(host, "site_id", "gives AS %d: %s" % (ASN_BASE + site_id, why))
+        return None
+    return ASN_BASE + site_id
+
+
+def _routing_prefixes(inventory: _Inventory, host: str, routing: bool) -> list:
+    """HOST's routing_prefixes as networks, those that are right (each problem reported)."""
+    value = inventory.readable(host, "routing_prefixes")
+    if value is UNSET or value == []:
+        return []
+    if not isinstance(value, list):
+        inventory.add(host, "routing_prefixes", "is %s, not a list of prefixes such as [10.2.0.0/24]" % _kind(value))
+        return []
+    if not routing:
+        inventory.add(host, "routing_prefixes", "no hub this host keeps a tunnel to has hub_tunnel.routing bgp, so nothing would "
+                      "announce them: set routing: bgp on a hub's hub_tunnel, or remove them")
+        return []
+    found = []
+    for position, text in enumerate(value):
+        where = "routing_prefixes[%d]" % position
+        network, meant = read_prefix(text)
+        if meant is not None:
+            inventory.add(host, where, "%s has host bits set; did you mean %s?" % (text, meant))
+        elif network is None:
+            inventory.add(host, where, "%s is not a prefix such as 10.2.0.0/24" % _show(text))
+        elif network.version != 4:
+            inventory.add(host, where, "%s: the tunnels carry IPv4 routes only (a spoke's public IPv6 comes from its hub's "
+                          "hub_public_ipv6)" % network)
+        elif network.prefixlen == 0:
+            inventory.add(host, where, "0.0.0.0/0 would draw every other site's traffic to this one")
+        else:
+            found.append(network)
+    return found
+
+
+def _check_routing(inventory: _Inventory, tunnels: dict):
+    """AS numbers (private, one per host), BFD timers, and the prefixes of the sites that route over BGP, which overlap
+    neither each other nor a tunnel."""
+    hosts = _routing_hosts(inventory)
+    owners: dict = {}
+    announced: list = []
+    for host in inventory.hubs + [spoke for spoke in inventory.spokes if spoke not in inventory.hubs]:
+        routing = host in hosts
+        for network in _routing_prefixes(inventory, host, routing):
+            clash = next(((other, known) for other, known in announced if known.overlaps(network)), None)
+            if clash is None:
+                clash = next(((hub, tunnel["network"]) for hub, tunnel in tunnels.items()
+                              if tunnel["network"] is not None and tunnel["network"].overlaps(network)), None)
+                what = "the tunnel of"
+            else:
+                what = "announced by" if clash[0] != host else "also listed by"
+            if clash is not None:
+                inventory.add(host, "routing_prefixes", "%s overlaps %s, %s %s: a prefix is announced by one site only" % (
+                    network, clash[1], what, clash[0] if clash[0] != host else "this host"))
+            announced.append((host, network))
+        if not routing:
+            continue
+        asn = _routing_asn(inventory, host)
+        if asn is not None:
+            other = owners.setdefault(asn, host)
+            if other != host:
+                inventory.add(host, "routing_asn", "AS %d is also the AS number of %s: BGP drops a route whose path holds its own "
+                              "AS number, so the two would never learn each other's prefixes" % (asn, other))
+        bfd = inventory.readable(host, "routing_bfd")
+        if bfd is not UNSET:
+            why = bfd_problem(bfd)
+            if why:
+                inventory.add(host, "routing_bfd", why)
+
+
 def inventory_problems(hostvars, groups) -> list[str]:
     """Every problem of the hubs and spokes of an inventory, as '<host>: <variable>: <what is wrong>'."""
     inventory = _Inventory(hostvars, groups)
@@ -649,6 +763,7 @@ def inventory_problems(hostvars, groups) -> list[str]:
     for hub in inventory.hubs:
         if hub in tunnels:
             _check_hub_spokes(inventory, hub)
+    _check_routing(inventory, tunnels)
     return ["%s: %s" % (host, problem) for host in inventory.problems for problem in inventory.problems[host]]
 
 

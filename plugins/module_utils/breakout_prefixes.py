@@ -19,6 +19,7 @@ from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read
 
 # AWS's two arrays and the key of the prefix in each.
 AWS_ARRAYS = (("prefixes", "ip_prefix", 4), ("ipv6_prefixes", "ipv6_prefix", 6))
+FORMATS = ("aws", "plain")
 SHOWN_LENGTH = 60
 
 
@@ -42,11 +43,24 @@ def _network(text, where: str, version: int | None = None):
     return network
 
 
-def parse(text: str) -> list[dict]:
-    """Every entry of the list TEXT as {prefix (a network), service, region}; service and region are None in a plain list."""
+def parse(text: str, list_format: str | None = None) -> list[dict]:
+    """Every entry of the list TEXT as {prefix (a network), service, region}; service and region are None in a plain list.
+
+    LIST_FORMAT None tells the two formats apart by the first character; "aws" or "plain" insists on one, for a
+    caller that knows what it downloaded: a proxy's empty answer or error page is then refused, not read as a list.
+    """
     if not isinstance(text, str):
         raise BreakoutListError("the list is %s, not text (the content of ip-ranges.json or of a plain list)" % type(text).__name__)
-    if text.lstrip().startswith(("{", "[")):
+    if list_format not in (None,) + FORMATS:
+        raise BreakoutListError("format %s is not one of %s" % (_shown(list_format), ", ".join(FORMATS)))
+    looks_like_json = text.lstrip().startswith(("{", "["))
+    if list_format == "aws" and not looks_like_json:
+        if not text.strip():
+            raise BreakoutListError("empty, not JSON (format aws is ip-ranges.json)")
+        raise BreakoutListError("not JSON (format aws is ip-ranges.json): it starts with %s" % _shown(text.strip()[:SHOWN_LENGTH]))
+    if list_format == "plain" and looks_like_json:
+        raise BreakoutListError("JSON, not a plain list (format plain): is it ip-ranges.json (format aws)?")
+    if looks_like_json:
         return _parse_aws(text)
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):

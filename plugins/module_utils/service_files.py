@@ -4,7 +4,8 @@
 must do (plan, pure), doing it, and its result and diff.
 
 Files are files.OwnedFile (read once, written only when they differ); units are read with one C(systemctl show)
-each (systemd_unit.read_unit_state). A run with nothing to do makes no other call.
+each (systemd_unit.read_unit_state). A run with nothing to do makes no other call. A file to be written that has a
+validate command is first checked by it, from a temporary copy, before any file is written (in check mode too).
 
 Secret files (given as secret_content, a no_log option): their content is never in a result, a diff or a message;
 messages about a file name it by its place in `files` and its path, never by its content.
@@ -12,8 +13,12 @@ messages about a file name it by its place in `files` and its path, never by its
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shlex
+import shutil
+import tempfile
 
 from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit
 from ansible_collections.multisite.vpn.plugins.module_utils.files import OwnedFile
@@ -28,6 +33,7 @@ FILE_OPTIONS = dict(
     secret_content=dict(type="raw", no_log=True),
     mode=dict(type="raw"),
     directory_mode=dict(type="raw", default="0755"),
+    validate=dict(type="str"),
 )
 DEFAULT_MODE = 0o644
 DEFAULT_SECRET_MODE = 0o600
@@ -38,6 +44,12 @@ UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]+)?\.(service|tim
 UNIT_NAME_MAX = 255
 OCTAL_MODE = re.compile(r"^[0-7]{3,5}$")
 MAX_MODE = 0o7777
+# Where a validate command's temporary copy goes: the target's directory, or a private one when it does not exist.
+VALIDATE_PREFIX = ".multisite-vpn-validate-"
+# How much of a refusing validate command's output a message quotes: its last lines, where the error usually is.
+VALIDATE_OUTPUT_LINES = 20
+# What a unit of `units` is asked after a change, and how the diff says it.
+CHANGE_NOTES = {"restart": " (restarted)", "reload": " (reloaded)"}
 
 
 class ServiceFilesError(Exception):
@@ -88,9 +100,24 @@ def unit_problem(unit, label: str) -> str | None:
     return None
 
 
+def parse_validate(command: str, label: str) -> tuple[list[str] | None, str | None]:
+    """(the command's words, None) for a command with one %s (not its program), split as a shell would but run without
+    one, else (None, the problem)."""
+    try:
+        words = shlex.split(command)
+    except ValueError as err:
+        return None, "%s: %r cannot be split into words: %s" % (label, command, err)
+    if command.count("%s") != 1:
+        return None, "%s: %r must hold %%s once, where the path of the file to check goes, as in 'haproxy -c -f %%s'" % (label, command)
+    if "%s" in words[0]:
+        return None, "%s: %r must start with the program to run, as in 'haproxy -c -f %%s'" % (label, command)
+    return words, None
+
+
 def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
-    """One entry of `files` as wanted (mode and directory_mode as numbers, secret when given as secret_content);
-    its problems go to PROBLEMS, SEEN maps the paths before it to their index."""
+    """One entry of `files` as wanted (mode and directory_mode as numbers, secret when given as secret_content,
+    validate as the words of its command); its problems go to PROBLEMS, SEEN maps the paths before it to their
+    index."""
     label = "files[%d]" % index
     path = entry["path"]
     problem = path_problem(path, label + ".path")
@@ -115,7 +142,16 @@ def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
         mode, problem = parse_mode(entry["mode"], label + ".mode")
     directory_mode, directory_problem = parse_mode(entry["directory_mode"], label + ".directory_mode")
     problems.extend(found for found in (problem, directory_problem) if found)
-    return dict(path=path, content=content, mode=mode, directory_mode=directory_mode, secret=secret)
+    validate_words = None
+    if entry["validate"] is not None:
+        if secret:
+            # The command's output could quote the file; secret_content is never shown.
+            problems.append("%s.validate: not allowed with secret_content (the command's output could quote the secret)" % label)
+        else:
+            validate_words, problem = parse_validate(entry["validate"], label + ".validate")
+            if problem:
+                problems.append(problem)
+    return dict(path=path, content=content, mode=mode, directory_mode=directory_mode, secret=secret, validate=validate_words)
 
 
 def validate(files, units) -> tuple[list[dict], list[str]]:
@@ -165,16 +201,77 @@ def check_units_known(units: list[str], states: dict, owned: list[OwnedFile]) ->
             )
 
 
-def plan(owned: list[OwnedFile], units: list[str], states: dict, restart_on_change: bool) -> tuple[bool, dict]:
+def plan(owned: list[OwnedFile], units: list[str], states: dict, restart_on_change: bool, reload_on_change: bool) -> tuple[bool, dict]:
     """(daemon_reload, actions by unit) from what was read: reload when a unit file changes or systemd asks for it
-    (or does not know a unit yet); enable what is not enabled; start what is not active, restart what is after a
-    change."""
+    (or does not know a unit yet); enable what is not enabled; start what is not active, and after a change reload
+    what is active (RELOAD_ON_CHANGE, which wins), or restart it (RESTART_ON_CHANGE)."""
     changed = [owned_file for owned_file in owned if owned_file.changed]
     daemon_reload = systemd_unit.daemon_reload_needed(any(is_unit_file(owned_file.path) for owned_file in changed),
                                                       [states[unit] for unit in units])
-    actions = {unit: systemd_unit.start_actions(states[unit].enabled, states[unit].active, bool(changed) and restart_on_change)
-               for unit in units}
+    act_on_change = bool(changed) and (reload_on_change or restart_on_change)
+    on_change = "reload" if reload_on_change else "restart"
+    actions = {unit: systemd_unit.start_actions(states[unit].enabled, states[unit].active, act_on_change, on_change) for unit in units}
     return daemon_reload, actions
+
+
+@contextlib.contextmanager
+def temporary_copy(owned_file: OwnedFile, label: str):
+    """The path of a temporary file (mode 0600) holding OWNED_FILE's new content, removed on leaving: in the
+    file's directory when it exists (so that the command sees what is next to it), else in a private directory."""
+    directory = os.path.dirname(owned_file.path)
+    private = temp_path = None
+    try:
+        try:
+            if not os.path.isdir(directory):
+                private = directory = tempfile.mkdtemp(prefix=VALIDATE_PREFIX)
+            descriptor, temp_path = tempfile.mkstemp(prefix=VALIDATE_PREFIX, dir=directory)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(owned_file.content.encode("utf-8"))
+        except OSError as err:
+            raise ServiceFilesError("%s: cannot write a temporary copy of %s in %s: %s; nothing was changed"
+                                    % (label, owned_file.path, directory, err.strerror)) from err
+        yield temp_path
+    finally:
+        if temp_path and os.path.lexists(temp_path):
+            os.unlink(temp_path)
+        if private:
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def output_tail(out: str, err: str, temp_path: str, path: str) -> str:
+    """A command's stdout and stderr, their last VALIDATE_OUTPUT_LINES lines, the temporary copy's name replaced by
+    PATH so that line numbers point into the file that would be written."""
+    lines = "\n".join(text.strip() for text in (out, err) if text.strip()).replace(temp_path, path).splitlines()
+    if len(lines) > VALIDATE_OUTPUT_LINES:
+        lines = ["(%d lines before these left out)" % (len(lines) - VALIDATE_OUTPUT_LINES)] + lines[-VALIDATE_OUTPUT_LINES:]
+    return "\n".join(lines) or "(no output)"
+
+
+def run_validate_command(module, words: list[str], owned_file: OwnedFile, label: str) -> None:
+    """Run the validate command WORDS on a temporary copy of OWNED_FILE's new content; a ServiceFilesError when its
+    program is missing or cannot run, or when it exits non-zero (quoting its output's tail)."""
+    command = shlex.join(words)
+    program = module.get_bin_path(words[0])
+    if program is None:
+        raise ServiceFilesError("%s: %s not found on the host (command %s); nothing was changed" % (label, words[0], command))
+    with temporary_copy(owned_file, label) as temp_path:
+        argv = [program] + [word.replace("%s", temp_path) for word in words[1:]]
+        try:
+            rc, out, err = module.run_command(argv, expand_user_and_vars=False, handle_exceptions=False)
+        except OSError as error:
+            raise ServiceFilesError("%s: cannot run %s: %s; nothing was changed" % (label, program, error.strerror)) from error
+    if rc != 0:
+        raise ServiceFilesError("%s: %s refuses the content to be written to %s (exit status %d); nothing was changed:\n%s"
+                                % (label, command, owned_file.path, rc, output_tail(out, err, temp_path, owned_file.path)))
+
+
+def run_validate_commands(module, wanted: list[dict], owned: list[OwnedFile], done: dict) -> None:
+    """Check every file to be written that has a validate command, before any is written; DONE["validated"] records
+    the paths checked."""
+    for index, (entry, owned_file) in enumerate(zip(wanted, owned)):
+        if entry["validate"] and owned_file.changed:
+            run_validate_command(module, entry["validate"], owned_file, "files[%d].validate" % index)
+            done["validated"].append(owned_file.path)
 
 
 def apply(module, systemctl_binary: str | None, owned: list[OwnedFile], daemon_reload: bool, actions: dict, done: dict) -> None:
@@ -206,7 +303,7 @@ def build_diff(owned: list[OwnedFile], units: list[str], states: dict, daemon_re
     if acting or daemon_reload:
         before = "".join(unit_line(unit, states[unit].enabled, states[unit].active, states[unit].loaded) for unit in units)
         after = "".join(
-            unit_line(unit, True, True, True, " (restarted)" if "restart" in actions[unit] else "") for unit in units
+            unit_line(unit, True, True, True, "".join(CHANGE_NOTES.get(action, "") for action in actions[unit])) for unit in units
         )
         if daemon_reload:
             after = "(systemd reloaded)\n" + after

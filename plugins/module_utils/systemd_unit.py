@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A systemd unit as the modules see it: its state read in one C(systemctl show), what must happen to it after its
 files changed (daemon_reload_needed, start_actions), and the few C(systemctl) calls the modules make (daemon-reload,
-enable, start, restart), each failing with the unit's own words.
+enable, start, restart, reload), each failing with the unit's own words.
 
 The modules that own a service's files (wireguard_interface, nft_table, service_files) decide from the state
 read here what must happen, so that a run with nothing to do makes no C(systemctl) call besides the read.
@@ -49,14 +49,15 @@ def daemon_reload_needed(unit_file_changed: bool, states) -> bool:
     return unit_file_changed or any(state.needs_reload or not state.loaded for state in states)
 
 
-def start_actions(enabled: bool, active: bool, restart: bool) -> list[str]:
+def start_actions(enabled: bool, active: bool, changed: bool, on_change: str = "restart") -> list[str]:
     """What keeps a unit enabled and running, in order: enable it when it is not; start it when it is not active,
-    or restart it when RESTART (something it reads changed)."""
+    or ask ON_CHANGE of it when CHANGED (something it reads changed): restart, or reload for a unit that rereads its
+    configuration without stopping (ExecReload)."""
     actions = [] if enabled else ["enable"]
     if not active:
         actions.append("start")
-    elif restart:
-        actions.append("restart")
+    elif changed:
+        actions.append(on_change)
     return actions
 
 

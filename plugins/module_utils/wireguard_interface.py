@@ -139,9 +139,29 @@ def route_lines(route: dict) -> list[str]:
     return lines
 
 
-def input_problems(interface: str, addresses: list, listen_port, routes=()) -> list[str]:
+def peer_address_problem(peer_address, addresses: list) -> str | None:
+    """Why PEER_ADDRESS (the far end of a point-to-point tunnel) cannot go with ADDRESSES, or None."""
+    try:
+        peer = ipaddress.ip_interface(str(peer_address).strip())
+    except ValueError:
+        return "%r is not an IPv4 address, such as 192.168.31.1" % (peer_address,)
+    if peer.version != 4 or peer.network.prefixlen != 32:
+        return "%r is not one IPv4 address, such as 192.168.31.1" % (peer_address,)
+    own = [address for address in addresses if not address_problem(address) and ipaddress.ip_interface(address.strip()).version == 4]
+    if len(own) != 1 or ipaddress.ip_interface(own[0].strip()).network.prefixlen != 32:
+        return "needs exactly one IPv4 address of address, with /32, such as 192.168.31.11/32 (the tunnel has two ends)"
+    if ipaddress.ip_interface(own[0].strip()).ip == peer.ip:
+        return "%s is this end's own address" % peer.ip
+    return None
+
+
+def input_problems(interface: str, addresses: list, listen_port, routes=(), peer_address=None) -> list[str]:
     """Every problem of the interface's own options, each naming its option."""
     problems = []
+    if peer_address is not None:
+        why = peer_address_problem(peer_address, addresses)
+        if why:
+            problems.append("peer_address: %s" % why)
     for index, route in enumerate(routes):
         why = route_problem(route)
         if why:
@@ -176,18 +196,27 @@ def drop_in_path(unit_directory: str, interface: str) -> str:
     return "%s/%s.d/multisite-vpn.conf" % (unit_directory, unit_name(interface))
 
 
-def render_conf(interface: str, addresses: list[str], listen_port: int | None, routes=()) -> str:
+def render_conf(interface: str, addresses: list[str], listen_port: int | None, routes=(), peer_address=None) -> str:
     """The wg-quick configuration: interface settings only. The private key is set from its file and the peers are
-    loaded from theirs once the interface is up, then the routes are added (wg-quick adds none for those peers)."""
+    loaded from theirs once the interface is up, then the routes are added (wg-quick adds none for those peers).
+
+    With PEER_ADDRESS, the IPv4 address is a point-to-point one (wg-quick's Address cannot say so): the kernel routes
+    the far end alone into the interface, and BGP's neighbour there counts as directly connected."""
+    addresses = [address.strip() for address in addresses]
+    point_to_point = [address for address in addresses if peer_address is not None and ":" not in address]
+    listed = [address for address in addresses if address not in point_to_point]
     lines = [
         "# Managed by multisite.vpn.wireguard_interface.",
         "# Interface settings only. The private key stays in %s.key and the peers in" % interface,
         "# %s.peers.conf (both managed by the same module)." % interface,
         "[Interface]",
-        "Address = %s" % ", ".join(address.strip() for address in addresses),
     ]
+    if listed:
+        lines.append("Address = %s" % ", ".join(listed))
     if listen_port is not None:
         lines.append("ListenPort = %d" % listen_port)
+    lines += ["PostUp = ip -4 address add %s peer %s/32 dev %%i" % (address, ipaddress.ip_interface(str(peer_address).strip()).ip)
+              for address in point_to_point]
     lines += [
         "PostUp = wg set %i private-key /etc/wireguard/%i.key",
         "# No link layer: an ICMP redirect to another peer of this interface is never right.",

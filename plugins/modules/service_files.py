@@ -16,11 +16,15 @@ description:
     directories are created with O(files[].directory_mode); existing ones are left as they are.
   - C(systemctl daemon-reload) runs when a file under C(/etc/systemd/system) changed, when systemd says a unit of
     O(units) needs it, or when systemd does not know such a unit yet. Each unit of O(units) is then enabled when it
-    is not, started when it is not active, and restarted when it is and a file changed (with O(restart_on_change)).
+    is not, started when it is not active, and restarted when it is and a file changed (with O(restart_on_change)),
+    or reloaded instead (with O(reload_on_change)).
+  - A file with O(files[].validate) is checked by that command before it is written. Every file to be written is
+    checked before any is written, so that a configuration the program refuses changes nothing and restarts nothing.
   - Everything is checked before anything is read or written. A relative path, a path with a C(..) component, the
-    same path twice, a content that is not a string, a mode that is not an octal string up to C(7777), a unit name
-    with a C(/) or without a unit suffix, or the same unit twice make the module fail with one message that names
-    each option and entry (for example C(files[2].mode)), and nothing is changed.
+    same path twice, a content that is not a string, a mode that is not an octal string up to C(7777), a validate
+    command without exactly one C(%s), a unit name with a C(/) or without a unit suffix, or the same unit twice make
+    the module fail with one message that names each option and entry (for example C(files[2].mode)), and nothing is
+    changed.
   - The content of a file given as O(files[].secret_content) is never returned, shown in a diff or quoted in a
     message, not even when Ansible's own check of the arguments fails.
 author:
@@ -64,6 +68,23 @@ options:
           - Existing directories keep theirs.
         type: raw
         default: "0755"
+      validate:
+        description:
+          - A command that checks the file before it is written, with C(%s) where the path of the file to check goes,
+            as in ansible.builtin.template's C(validate), for example V(bird -p -c %s) or V(haproxy -c -f %s).
+          - It runs only when the file is to be written (its content or its mode differs), never on a run with nothing
+            to do. The content to be written goes to a temporary file, mode C(0600), in the file's directory when it
+            exists (so that the command finds what is next to the file), else in a private temporary directory; the
+            temporary file is removed afterwards.
+          - The command is split into words as a shell would, but runs without a shell (no pipes, redirections or
+            variables) as the user the module runs as. C(%s) must appear exactly once, and not in the first word (the
+            program, found in C(PATH), C(/sbin), C(/usr/sbin) or C(/usr/local/sbin), or given by its absolute path).
+          - When the command exits with a status other than 0, the module fails with the last 20 lines of its output
+            (the temporary file's name replaced by the file's path), and writes no file and asks systemd for nothing.
+          - Each file is checked alone, against the other files as they are on the host before this run. A command
+            that reads a file written by the same task (an include) sees its old version, or none on a new host.
+          - Not allowed with O(files[].secret_content). The command's output could quote the secret.
+        type: str
   units:
     description:
       - The systemd units to keep enabled and active, by name with their suffix (C(.service), C(.timer), C(.socket)
@@ -81,8 +102,20 @@ options:
       - Restart every unit of O(units) when any file of O(files) changed, so that it runs the new program or
         configuration.
       - Units that are not active are started either way.
+      - Not used with O(reload_on_change=true), which reloads them instead.
     type: bool
     default: true
+  reload_on_change:
+    description:
+      - Reload (C(systemctl reload)) every active unit of O(units) when any file of O(files) changed, instead of
+        restarting it, so that a daemon rereads its configuration without dropping what it holds (BIRD's BGP sessions,
+        HAProxy's connections). It takes precedence over O(restart_on_change), whatever that says.
+      - Every unit of O(units) must support reloading (a service with C(ExecReload), such as Debian's C(bird.service)
+        and C(haproxy.service)); a timer or a service without C(ExecReload) makes C(systemctl reload) fail.
+      - Units that are not active are started, not reloaded.
+      - A reload does not apply a changed unit file or drop-in (C(ExecStart), C(Environment)); that takes a restart.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - multisite.vpn.attributes
   - multisite.vpn.attributes.platform
@@ -92,6 +125,8 @@ attributes:
     details:
       - Reads the files and the units' state as a real run does and reports the same changes, files and unit actions,
         but writes nothing and asks systemd for nothing else.
+      - Runs the O(files[].validate) commands of the files to be written, as a real run does, so that check mode fails
+        where a real run would. Each reads a temporary copy of the content, written and removed as in a real run.
   diff_mode:
     support: full
     details:
@@ -108,8 +143,8 @@ attributes:
 notes:
   - Writing under C(/etc) and C(/usr/local) and asking systemd to start units need root, so tasks using this module
     normally set C(become).
-  - A unit that fails to start makes the module fail with what C(systemctl) said and the C(journalctl) command that
-    shows the unit's log. The files written up to then stay, and the result says which.
+  - A unit that fails to start, restart or reload makes the module fail with what C(systemctl) said and the
+    C(journalctl) command that shows the unit's log. The files written up to then stay, and the result says which.
   - The module never stops, disables or removes anything. To remove a program, stop its units and delete its files
     with other tasks.
 seealso:
@@ -161,6 +196,17 @@ EXAMPLES = r"""
     units: [example.service]
     restart_on_change: false
   become: true
+
+- name: BIRD's configuration, checked by bird before it is written, then reloaded without dropping BGP sessions
+  multisite.vpn.service_files:
+    files:
+      - path: /etc/bird/bird.conf
+        content: "{{ lookup('ansible.builtin.template', 'bird.conf.j2') }}"
+        mode: "0644"
+        validate: bird -p -c %s
+    units: [bird.service]
+    reload_on_change: true
+  become: true
 """
 
 RETURN = r"""
@@ -179,7 +225,7 @@ daemon_reload:
 unit_actions:
   description:
     - For each unit of O(units), what was (or in check mode would be) asked of systemd, in order, among V(enable),
-      V(start) and V(restart); an empty list when nothing.
+      V(start), V(restart) and V(reload); an empty list when nothing.
     - When the module fails, only what was done.
   returned: always
   type: dict
@@ -187,6 +233,16 @@ unit_actions:
     multisite-vpn-wg-reresolve.timer:
       - enable
       - restart
+validated:
+  description:
+    - The paths of the files whose O(files[].validate) command accepted the content to be written, in check mode
+      too; an empty list when no file with a validate command is to be written.
+    - When the module fails, those checked before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - /etc/bird/bird.conf
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -201,6 +257,7 @@ from ansible_collections.multisite.vpn.plugins.module_utils.service_files import
     needs_systemctl,
     plan,
     read_files,
+    run_validate_commands,
     validate,
 )
 
@@ -211,10 +268,11 @@ def main():
             files=dict(type="list", elements="dict", default=[], options=FILE_OPTIONS),
             units=dict(type="list", elements="str", default=[]),
             restart_on_change=dict(type="bool", default=True),
+            reload_on_change=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    done = dict(files_changed=[], daemon_reload=False, unit_actions={})
+    done = dict(files_changed=[], daemon_reload=False, unit_actions={}, validated=[])
 
     try:
         wanted, units = validate(module.params["files"], module.params["units"])
@@ -222,7 +280,8 @@ def main():
         owned = read_files(wanted)
         states = {unit: systemd_unit.read_unit_state(module, systemctl, unit) for unit in units}
         check_units_known(units, states, owned)
-        daemon_reload, actions = plan(owned, units, states, module.params["restart_on_change"])
+        daemon_reload, actions = plan(owned, units, states, module.params["restart_on_change"], module.params["reload_on_change"])
+        run_validate_commands(module, wanted, owned, done)
         if not module.check_mode:
             apply(module, systemctl, owned, daemon_reload, actions, done)
     except (ServiceFilesError, systemd_unit.SystemdError, FileReadError, FileWriteError) as err:
@@ -235,6 +294,7 @@ def main():
         files_changed=files_changed,
         daemon_reload=daemon_reload,
         unit_actions=actions,
+        validated=done["validated"],
     )
     if module._diff:
         result["diff"] = build_diff(owned, units, states, daemon_reload, actions)

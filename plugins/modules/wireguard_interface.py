@@ -38,6 +38,14 @@ options:
     type: list
     elements: str
     required: true
+  peer_address:
+    description:
+      - The far end of a point-to-point tunnel (one IPv4 address, for example V(192.168.31.1)), for a spoke whose
+        routes over the tunnel come from BGP (role multisite.vpn.routing).
+      - The one IPv4 address of O(address), a C(/32), is then set as C(ADDRESS peer PEER_ADDRESS/32), so that the
+        kernel routes the far end alone into the interface rather than the tunnel's whole subnet, and BGP counts the
+        neighbour there as directly connected.
+    type: str
   listen_port:
     description:
       - The UDP port the interface listens on, 1 to 65535. When absent the kernel picks one at each start.
@@ -258,6 +266,7 @@ def main():
             interface=dict(type="str", required=True),
             address=dict(type="list", elements="str", required=True),
             listen_port=dict(type="int"),
+            peer_address=dict(type="str"),
             routes=dict(type="list", elements="dict", default=[],
                         options={"to": dict(type="str", required=True), "from": dict(type="str"), "table": dict(type="int"),
                                  "except_udp_ports": dict(type="list", elements="int", default=[])}),
@@ -272,7 +281,7 @@ def main():
     diffs = []
     try:
         problems = wg_interface.input_problems(interface, module.params["address"], module.params["listen_port"],
-                                               module.params["routes"])
+                                               module.params["routes"], module.params["peer_address"])
         if problems:
             raise WireGuardError("; ".join(problems))
         given_key = None if module.params["private_key"] is None else key_from_option(module.params["private_key"])
@@ -284,7 +293,7 @@ def main():
 
         key = key_file.ensure_key_file(module, wg, wg_interface.key_path(interface), given_key)
         conf_text = wg_interface.render_conf(interface, module.params["address"], module.params["listen_port"],
-                                             module.params["routes"])
+                                             module.params["routes"], module.params["peer_address"])
         conf = OwnedFile(wg_interface.conf_path(interface), conf_text, wg_interface.CONF_MODE, CONF_DIR_MODE)
         drop_in = OwnedFile(wg_interface.drop_in_path(systemd_unit.UNIT_DIRECTORY, interface), wg_interface.DROP_IN, wg_interface.DROP_IN_MODE)
         unit = wg_interface.unit_name(interface)

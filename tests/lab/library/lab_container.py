@@ -15,7 +15,7 @@ short_description: A systemd lab container with fixed addresses (multisite.vpn t
 description:
   - Creates, or keeps, a container that boots systemd without C(--privileged), with the capabilities,
     devices and mounts systemd and WireGuard need, on the given networks with fixed addresses.
-  - A container whose image or lab label differs from the wanted one is replaced.
+  - A container whose image, labels or flags (SYSTEMD_CONTAINER_FLAGS) differ from the wanted ones is replaced.
 options:
   name: {type: str, required: true, description: Container name.}
   hostname: {type: str, required: true, description: Host name inside the container.}
@@ -29,6 +29,7 @@ options:
 author: multisite.vpn developers
 """
 
+import hashlib
 import json
 
 from ansible.module_utils.basic import AnsibleModule
@@ -37,6 +38,8 @@ from ansible.module_utils.basic import AnsibleModule
 # set), what wireguard-go needs (tun), and a writable /proc/sys for net.* sysctls.
 SYSTEMD_CONTAINER_FLAGS = [
     "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
+    # BIRD keeps CAP_NET_BROADCAST when it drops root (capset fails without it); a real host has it.
+    "--cap-add", "NET_BROADCAST",
     "--device", "/dev/net/tun",
     "--tmpfs", "/run", "--tmpfs", "/run/lock",
     "--volume", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--cgroupns", "host",
@@ -44,6 +47,11 @@ SYSTEMD_CONTAINER_FLAGS = [
     "--stop-signal", "SIGRTMIN+3",
     "--restart", "unless-stopped",
 ]
+
+
+# A container made with other flags than these is replaced, as one with another image is.
+FLAGS_LABEL = "org.multisite-vpn.container-flags"
+FLAGS_DIGEST = hashlib.sha256("\0".join(SYSTEMD_CONTAINER_FLAGS).encode()).hexdigest()[:16]
 
 
 def address_flags(network):
@@ -65,6 +73,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    params["labels"] = dict(params["labels"], **{FLAGS_LABEL: FLAGS_DIGEST})
     docker = module.get_bin_path("docker", required=True)
 
     def run(*args):

@@ -111,6 +111,9 @@ def service(**changed):
 
 
 ALL_SPOKES = ("spoke-jp", "spoke-us", "spoke-de")
+# hub-oci in mode bgp, as a site of its own; each spoke with a LAN.
+BGP = {"hub-oci": {"hub_tunnel": oci(routing="bgp"), "site_id": 101},
+       **{spoke: {"routing_prefixes": ["10.%d.0.0/24" % site_id]} for site_id, spoke in enumerate(ALL_SPOKES, 1)}}
 
 CASES = [
     ("good", {}, []),
@@ -271,6 +274,45 @@ CASES = [
      [("hub-oci: hub_tunnel.interface: ", ""), ("hub-oci: hub_tunnel.port: ", ""), ("hub-oci: hub_tunnel.ipv4: ", ""),
       ("spoke-jp: spoke_hubs: ", "a string"), ("spoke-us: spoke_hubs: 'hub-typo'", ""), ("spoke-us: site_id: 1 is also", ""),
       ("spoke-de: spoke_hubs: is empty", "")]),
+    # routing (hub_tunnel.routing bgp, role routing): AS numbers, prefixes, BFD timers
+    ("good-routing", BGP, []),
+    ("good-routing-asn-explicit", {**BGP, "hub-oci": {**BGP["hub-oci"], "site_id": DELETE, "routing_asn": 64512}}, []),
+    ("routing-mode-typo", {"hub-oci": {"hub_tunnel": oci(routing="ospf")}},
+     [("hub-oci: hub_tunnel.routing: 'ospf' is not one of static, bgp", "")]),
+    ("routing-hub-without-site-id", {**BGP, "hub-oci": {"hub_tunnel": oci(routing="bgp")}},
+     [("hub-oci: site_id: not set, so this hub has no AS number for BGP", "routing_asn")]),
+    ("routing-asn-out-of-range", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_asn": 65535}},
+     [("spoke-us: routing_asn: 65535 is not a private AS number", "RFC 6996")]),
+    ("routing-asn-not-an-integer", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_asn": "4200000002"}},
+     [("spoke-us: routing_asn: '4200000002' is not an integer", "")]),
+    ("routing-asn-reused", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_asn": 4200000101}},
+     [("spoke-us: routing_asn: AS 4200000101 is also the AS number of hub-oci", "never learn each other's prefixes")]),
+    ("routing-hub-site-id-of-a-spoke", {**BGP, "hub-oci": {**BGP["hub-oci"], "site_id": 2}},
+     [("spoke-us: routing_asn: AS 4200000002 is also the AS number of hub-oci", "")]),
+    ("routing-prefixes-overlap", {**BGP, "spoke-us": {"routing_prefixes": ["10.1.0.0/16"]}},
+     [("spoke-us: routing_prefixes: 10.1.0.0/16 overlaps 10.1.0.0/24, announced by spoke-jp", "one site only")]),
+    ("routing-prefixes-overlap-within-a-site", {**BGP, "spoke-us": {"routing_prefixes": ["10.2.0.0/24", "10.2.0.128/25"]}},
+     [("spoke-us: routing_prefixes: 10.2.0.128/25 overlaps 10.2.0.0/24, also listed by this host", "")]),
+    ("routing-prefix-overlaps-a-tunnel", {**BGP, "spoke-us": {"routing_prefixes": ["192.168.32.0/25"]}},
+     [("spoke-us: routing_prefixes: 192.168.32.0/25 overlaps 192.168.32.0/24, the tunnel of hub-gcp", "")]),
+    ("routing-prefix-host-bits", {**BGP, "spoke-us": {"routing_prefixes": ["10.2.0.1/24"]}},
+     [("spoke-us: routing_prefixes[0]: 10.2.0.1/24 has host bits set; did you mean 10.2.0.0/24?", "")]),
+    ("routing-prefix-not-a-prefix", {**BGP, "spoke-us": {"routing_prefixes": ["10.2.0/24", 7]}},
+     [("spoke-us: routing_prefixes[0]: '10.2.0/24' is not a prefix", ""), ("spoke-us: routing_prefixes[1]: 7 is not a prefix", "")]),
+    ("routing-prefix-ipv6", {**BGP, "spoke-us": {"routing_prefixes": ["2001:db8:2::/48"]}},
+     [("spoke-us: routing_prefixes[0]: 2001:db8:2::/48: the tunnels carry IPv4 routes only", "")]),
+    ("routing-prefix-default", {**BGP, "spoke-us": {"routing_prefixes": ["0.0.0.0/0"]}},
+     [("spoke-us: routing_prefixes[0]: 0.0.0.0/0 would draw every other site's traffic", "")]),
+    ("routing-prefixes-not-a-list", {**BGP, "spoke-us": {"routing_prefixes": "10.2.0.0/24"}},
+     [("spoke-us: routing_prefixes: is a string, not a list of prefixes", "")]),
+    ("routing-prefixes-without-a-bgp-hub", {"spoke-us": {"routing_prefixes": ["10.2.0.0/24"]}},
+     [("spoke-us: routing_prefixes: no hub this host keeps a tunnel to has hub_tunnel.routing bgp", "")]),
+    ("routing-bfd-too-fast", {**BGP, "spoke-us": {"routing_bfd": {"interval_ms": 50, "multiplier": 3}}},
+     [("spoke-us: routing_bfd: interval_ms 50 is below 100: wireguard-go", "")]),
+    ("routing-bfd-one-miss", {**BGP, "hub-oci": {**BGP["hub-oci"], "routing_bfd": {"interval_ms": 200, "multiplier": 1}}},
+     [("hub-oci: routing_bfd: multiplier 1 is below 3", "")]),
+    ("routing-bfd-not-a-mapping", {**BGP, "spoke-us": {"routing_bfd": 200}},
+     [("spoke-us: routing_bfd: is not a mapping", "")]),
 ]
 
 

@@ -81,3 +81,24 @@ def test_a_plain_list_has_no_services_to_select_by():
 
 def test_an_empty_list_is_empty():
     assert aggregate(select(parse(""))) == [] and aggregate(select(parse(aws()))) == []
+
+
+@pytest.mark.parametrize(
+    "text, list_format, message",
+    [
+        pytest.param("", "aws", "empty, not JSON", id="aws-empty"),
+        pytest.param("<html>502 Bad Gateway</html>", "aws", "not JSON (format aws is ip-ranges.json): it starts with '<html>502", id="aws-an-error-page"),
+        pytest.param("198.51.100.0/24\n", "aws", "not JSON (format aws", id="aws-a-plain-list"),
+        pytest.param(AWS, "plain", "JSON, not a plain list (format plain)", id="plain-ip-ranges"),
+        pytest.param(PLAIN, "csv", "format 'csv' is not one of aws, plain", id="unknown-format"),
+    ],
+)
+def test_a_format_asked_for_is_insisted_on(text, list_format, message):
+    with pytest.raises(BreakoutListError) as raised:
+        parse(text, list_format)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("text, list_format", [pytest.param(AWS, "aws", id="aws"), pytest.param(PLAIN, "plain", id="plain")])
+def test_a_format_asked_for_reads_as_without(text, list_format):
+    assert parse(text, list_format) == parse(text)

@@ -1,8 +1,12 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""service_files' pure parts: modes, paths and unit names, and what a run must do from what it read."""
+"""service_files' pure parts: modes, paths, unit names and validate commands, what a run must do from what it read,
+and the temporary copy a validate command reads."""
 
 from __future__ import annotations
+
+import os
+import stat
 
 import pytest
 
@@ -99,31 +103,124 @@ PROGRAM = "/usr/local/lib/multisite-vpn/example.py"
 
 
 @pytest.mark.parametrize(
-    "changed, unit_state, restart_on_change, expected",
+    "changed, unit_state, restart_on_change, reload_on_change, expected",
     [
-        pytest.param([], state(), True, (False, []), id="no-op"),
-        pytest.param([UNIT_FILE], state(), True, (True, ["restart"]), id="unit-file-changed"),
-        pytest.param([PROGRAM], state(), True, (False, ["restart"]), id="program-changed"),
-        pytest.param([PROGRAM], state(), False, (False, []), id="program-changed-no-restart"),
-        pytest.param([UNIT_FILE], state(active=False), False, (True, ["start"]), id="inactive-starts-anyway"),
-        pytest.param([UNIT_FILE, PROGRAM], state(False, False, False), True, (True, ["enable", "start"]), id="new"),
-        pytest.param([], state(needs_reload=True), True, (True, []), id="systemd-asks-for-a-reload"),
-        pytest.param([], state(loaded=False, enabled=False, active=False), True, (True, ["enable", "start"]), id="not-loaded-yet"),
-        pytest.param([], state(enabled=False), True, (False, ["enable"]), id="disabled"),
+        pytest.param([], state(), True, False, (False, []), id="no-op"),
+        pytest.param([UNIT_FILE], state(), True, False, (True, ["restart"]), id="unit-file-changed"),
+        pytest.param([PROGRAM], state(), True, False, (False, ["restart"]), id="program-changed"),
+        pytest.param([PROGRAM], state(), False, False, (False, []), id="program-changed-no-restart"),
+        pytest.param([UNIT_FILE], state(active=False), False, False, (True, ["start"]), id="inactive-starts-anyway"),
+        pytest.param([UNIT_FILE, PROGRAM], state(False, False, False), True, False, (True, ["enable", "start"]), id="new"),
+        pytest.param([], state(needs_reload=True), True, False, (True, []), id="systemd-asks-for-a-reload"),
+        pytest.param([], state(loaded=False, enabled=False, active=False), True, False, (True, ["enable", "start"]), id="not-loaded-yet"),
+        pytest.param([], state(enabled=False), True, False, (False, ["enable"]), id="disabled"),
+        pytest.param([PROGRAM], state(), True, True, (False, ["reload"]), id="reload-wins-over-restart"),
+        pytest.param([PROGRAM], state(), False, True, (False, ["reload"]), id="reload-without-restart"),
+        pytest.param([PROGRAM], state(enabled=False), True, True, (False, ["enable", "reload"]), id="reload-disabled"),
+        pytest.param([PROGRAM], state(active=False), True, True, (False, ["start"]), id="reload-inactive-starts"),
+        pytest.param([], state(), True, True, (False, []), id="reload-no-op"),
+        pytest.param([], state(active=False), False, True, (False, ["start"]), id="reload-stopped-unchanged-starts"),
     ],
 )
-def test_plan(changed, unit_state, restart_on_change, expected):
+def test_plan(changed, unit_state, restart_on_change, reload_on_change, expected):
     owned = [Read(path, path in changed) for path in (PROGRAM, UNIT_FILE)]
-    assert service_files.plan(owned, [TIMER], {TIMER: unit_state}, restart_on_change) == (expected[0], {TIMER: expected[1]})
+    assert service_files.plan(owned, [TIMER], {TIMER: unit_state}, restart_on_change, reload_on_change) == (expected[0], {TIMER: expected[1]})
 
 
 def test_plan_without_units_reloads_for_a_changed_unit_file():
-    assert service_files.plan([Read(UNIT_FILE, True)], [], {}, True) == (True, {})
+    assert service_files.plan([Read(UNIT_FILE, True)], [], {}, True, False) == (True, {})
+
+
+@pytest.mark.parametrize(
+    "command, words",
+    [
+        pytest.param("bird -p -c %s", ["bird", "-p", "-c", "%s"], id="bird"),
+        pytest.param("/usr/sbin/haproxy -c -f %s", ["/usr/sbin/haproxy", "-c", "-f", "%s"], id="absolute-program"),
+        pytest.param("check --config=%s --strict", ["check", "--config=%s", "--strict"], id="inside-a-word"),
+        pytest.param("check 'a b' %s", ["check", "a b", "%s"], id="quoted-word"),
+        pytest.param("check $HOME;reboot %s", ["check", "$HOME;reboot", "%s"], id="no-shell"),
+    ],
+)
+def test_validate_commands_accepted(command, words):
+    assert service_files.parse_validate(command, "files[0].validate") == (words, None)
+
+
+HAPROXY_HINT = "where the path of the file to check goes, as in 'haproxy -c -f %s'"
+
+
+@pytest.mark.parametrize(
+    "command, problem",
+    [
+        pytest.param("bird -p -c", "v: 'bird -p -c' must hold %%s once, %s" % HAPROXY_HINT, id="no-placeholder"),
+        pytest.param("diff %s %s", "v: 'diff %%s %%s' must hold %%s once, %s" % HAPROXY_HINT, id="two-placeholders"),
+        pytest.param("", "v: '' must hold %%s once, %s" % HAPROXY_HINT, id="empty"),
+        pytest.param("%s -c", "v: '%s -c' must start with the program to run, as in 'haproxy -c -f %s'", id="placeholder-as-program"),
+        pytest.param("check 'a %s", "v: \"check 'a %s\" cannot be split into words: No closing quotation", id="unclosed-quote"),
+    ],
+)
+def test_validate_commands_refused(command, problem):
+    assert service_files.parse_validate(command, "v") == (None, problem)
+
+
+def output(count):
+    return "".join("line %d\n" % number for number in range(1, count + 1))
+
+
+@pytest.mark.parametrize(
+    "out, err, expected",
+    [
+        pytest.param("", "bird: /tmp/c:3:1 syntax error\n", "bird: /etc/bird/bird.conf:3:1 syntax error", id="copy-named-as-the-file"),
+        pytest.param("checking\n", "  error\n\n", "checking\nerror", id="stdout-then-stderr"),
+        pytest.param("", "", "(no output)", id="silent"),
+        pytest.param(output(20), "", output(20).strip(), id="twenty-lines-whole"),
+        pytest.param(output(25), "", "(5 lines before these left out)\n" + output(25).split("\n", 5)[5].strip(), id="last-twenty-lines"),
+    ],
+)
+def test_a_refusing_command_s_output(out, err, expected):
+    assert service_files.output_tail(out, err, "/tmp/c", "/etc/bird/bird.conf") == expected
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["next-to-the-file", "private-directory"])
+def test_the_temporary_copy_is_private_and_removed(tmp_path, existing):
+    directory = tmp_path / "bird"
+    if existing:
+        directory.mkdir()
+    target = OwnedFile(str(directory / "bird.conf"), "router id 192.0.2.1;\n", 0o644)
+    with service_files.temporary_copy(target, "files[0].validate") as temp_path:
+        seen = (os.path.dirname(temp_path), open(temp_path).read(), stat.S_IMODE(os.stat(temp_path).st_mode),
+                stat.S_IMODE(os.stat(os.path.dirname(temp_path)).st_mode))
+    assert seen[1:3] == ("router id 192.0.2.1;\n", 0o600)
+    if existing:
+        assert seen[0] == str(directory)
+        assert os.listdir(directory) == []
+    else:
+        assert seen[0] != str(directory) and seen[3] == 0o700
+        assert not os.path.exists(seen[0]) and not directory.exists()
+
+
+def test_a_temporary_copy_that_cannot_be_written_is_said_plainly(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(service_files.tempfile, "mkstemp", refuse)
+    target = OwnedFile(str(tmp_path / "bird.conf"), "x\n", 0o644)
+    with pytest.raises(service_files.ServiceFilesError) as raised:
+        with service_files.temporary_copy(target, "files[0].validate"):
+            raise AssertionError("no copy, no command")
+    assert str(raised.value) == ("files[0].validate: cannot write a temporary copy of %s in %s: Permission denied; nothing was changed"
+                                 % (target.path, tmp_path))
 
 
 def test_units_diff_is_left_out_when_systemd_is_asked_nothing(tmp_path):
     program = OwnedFile(str(tmp_path / "x.py"), "x\n", 0o644)
     assert service_files.build_diff([program], [TIMER], {TIMER: state()}, False, {TIMER: []}) == [program.diff()]
+
+
+@pytest.mark.parametrize("action, note", [("restart", " (restarted)"), ("reload", " (reloaded)"), ("start", "")])
+def test_units_diff_says_what_a_running_unit_was_asked(tmp_path, action, note):
+    program = OwnedFile(str(tmp_path / "x.py"), "x\n", 0o644)
+    units_diff = service_files.build_diff([program], [TIMER], {TIMER: state()}, False, {TIMER: [action]})[-1]
+    assert units_diff["after"] == "%s: enabled, active%s\n" % (TIMER, note)
 
 
 def test_a_secret_file_s_diff_holds_no_content(tmp_path):

@@ -150,3 +150,40 @@ def test_unit_actions(enabled, active, needs_reload, settings_changed, drop_in_c
 )
 def test_input_problems(interface, addresses, port, problems):
     assert wg_interface.input_problems(interface, addresses, port) == problems
+
+
+def test_render_conf_point_to_point():
+    text = wg_interface.render_conf("wg-oci", ["192.168.31.12/32", "2001:db8:0:5:1::2/128"], 51820, peer_address="192.168.31.1")
+    lines = text.splitlines()
+    # The IPv6 address stays with wg-quick; the IPv4 one is added with its peer once the interface is up.
+    assert "Address = 2001:db8:0:5:1::2/128" in lines
+    assert "PostUp = ip -4 address add 192.168.31.12/32 peer 192.168.31.1/32 dev %i" in lines
+    assert not [line for line in lines if line.startswith("Address") and "192.168.31.12" in line]
+
+
+def test_render_conf_point_to_point_only_has_no_address_line():
+    text = wg_interface.render_conf("wg-oci", ["192.168.31.12/32"], 51820, peer_address="192.168.31.1/32")
+    assert "Address" not in text
+    assert "PostUp = ip -4 address add 192.168.31.12/32 peer 192.168.31.1/32 dev %i\n" in text
+
+
+def test_point_to_point_is_a_change_of_settings():
+    assert wg_interface.conf_settings(wg_interface.render_conf("wg-oci", ["192.168.31.12/32"], 51820, peer_address="192.168.31.1")) != \
+        wg_interface.conf_settings(wg_interface.render_conf("wg-oci", ["192.168.31.12/24"], 51820))
+
+
+@pytest.mark.parametrize(("addresses", "peer", "problem"), [
+    (["192.168.31.12/32"], "192.168.31.1", None),
+    (["192.168.31.12/32", "2001:db8::2/128"], "192.168.31.1/32", None),
+    (["192.168.31.12/24"], "192.168.31.1", "needs exactly one IPv4 address of address, with /32"),
+    (["192.168.31.12/32", "192.168.32.12/32"], "192.168.31.1", "needs exactly one IPv4 address"),
+    (["2001:db8::2/128"], "192.168.31.1", "needs exactly one IPv4 address"),
+    (["192.168.31.12/32"], "192.168.31.12", "192.168.31.12 is this end's own address"),
+    (["192.168.31.12/32"], "2001:db8::1", "'2001:db8::1' is not one IPv4 address"),
+    (["192.168.31.12/32"], "192.168.31.0/24", "'192.168.31.0/24' is not one IPv4 address"),
+    (["192.168.31.12/32"], "hub-oci", "'hub-oci' is not an IPv4 address"),
+])
+def test_peer_address_problem(addresses, peer, problem):
+    problems = wg_interface.input_problems("wg-oci", addresses, 51820, peer_address=peer)
+    assert problems == ([] if problem is None else [problems[0]]) and (problem is None or problem in problems[0]), problems
+    assert problem is None or problems[0].startswith("peer_address: ")

@@ -1,7 +1,8 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The module end to end: its real main() with files in tmp_path and systemctl replaced by a fake systemd (no
-process) that records every call and keeps its units' state as systemd would."""
+process) that records every call and keeps its units' state as systemd would; validate commands are a fake bird
+in the same process."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import stat
 import pytest
 
 from ansible.module_utils import basic
-from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit
+from ansible_collections.multisite.vpn.plugins.module_utils import service_files, systemd_unit
 from ansible_collections.multisite.vpn.plugins.modules.service_files import main
 
 SYSTEMCTL = "/usr/bin/systemctl"
+BIRD = "/usr/sbin/bird"
 TIMER = "multisite-vpn-example.timer"
 SERVICE_TEXT = "[Service]\nType=oneshot\nExecStart=/usr/bin/python3 /usr/local/lib/multisite-vpn/example.py\n"
 TIMER_TEXT = "[Timer]\nOnBootSec=15s\nOnUnitActiveSec=15s\n\n[Install]\nWantedBy=timers.target\n"
@@ -37,6 +39,9 @@ class FakeSystemd:
         self.active = set()
         self.calls = []
         self.fail = {}
+        # Programs a validate command may run besides systemctl, by path: a function (host, args) -> (rc, out, err).
+        self.programs = {BIRD: fake_bird}
+        self.copies = []
 
     def on_disk(self, unit):
         path = os.path.join(self.unit_dir, unit)
@@ -55,6 +60,8 @@ class FakeSystemd:
         )
 
     def run_command(self, args, **kwargs):
+        if args[0] in self.programs:
+            return self.programs[args[0]](self, args)
         assert args[0] == SYSTEMCTL, args
         self.calls.append(tuple(args[1:]))
         action, unit = args[1], args[-1]
@@ -72,6 +79,9 @@ class FakeSystemd:
             self.enabled.add(unit)
         elif action in ("start", "restart"):
             self.active.add(unit)
+        elif action == "reload":
+            if unit not in self.active:
+                return 1, "", "Job for %s invalid." % unit
         else:
             raise AssertionError("unexpected systemctl call %r" % (args,))
         return 0, "", ""
@@ -83,6 +93,26 @@ class FakeSystemd:
         self.active.update(units)
 
 
+BIRD_CONF = "router id 192.0.2.1;\nprotocol device {\n}\n"
+BIRD_UNIT = "bird.service"
+BIRD_UNIT_TEXT = "[Service]\nExecStart=/usr/sbin/bird -f -u bird -g bird\nExecReload=/usr/sbin/birdc configure\n\n[Install]\nWantedBy=multi-user.target\n"
+COPY = "<copy>"
+
+
+def fake_bird(host, args):
+    """bird -p -c FILE: parses FILE and exits; refuses a line with "syntax error" in it as bird would, naming the file and
+    the line. Records the call (the copy's path as COPY) and what it read: where, its mode, its text, and whether the
+    file it stands for had changed yet."""
+    path = next(arg for arg in args if os.path.basename(arg).startswith(service_files.VALIDATE_PREFIX))
+    host.calls.append(tuple("bird" if arg == BIRD else COPY if arg == path else arg for arg in args))
+    text = open(path).read()
+    host.copies.append(dict(directory=os.path.dirname(path), mode=mode_of(path), text=text))
+    for number, line in enumerate(text.splitlines(), 1):
+        if "syntax error" in line:
+            return 1, "", "bird: %s:%d:1 syntax error, unexpected CF_SYM_UNDEFINED\n" % (path, number)
+    return 0, "", ""
+
+
 @pytest.fixture
 def host(tmp_path, monkeypatch):
     """A host in tmp_path: the unit directory stands for /etc/systemd/system, systemctl is the fake."""
@@ -91,7 +121,8 @@ def host(tmp_path, monkeypatch):
     unit_dir.mkdir(parents=True)
     fake = FakeSystemd(str(unit_dir))
     monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda module, args, **kwargs: fake.run_command(args, **kwargs))
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda module, name, *args, **kwargs: SYSTEMCTL if name == "systemctl" else None)
+    programs = {"systemctl": SYSTEMCTL, "bird": BIRD, BIRD: BIRD}
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda module, name, *args, **kwargs: programs.get(name))
     fake.root = tmp_path
     return fake
 
@@ -276,7 +307,7 @@ def test_check_mode_writes_nothing_and_reports_what_a_real_run_does(host, run_mo
     host.calls.clear()
     failed, applied = run_module(main, args)
     assert not failed, applied
-    for key in ("changed", "files_changed", "daemon_reload", "unit_actions"):
+    for key in ("changed", "files_changed", "daemon_reload", "unit_actions", "validated"):
         assert checked[key] == applied[key], key
     assert [call[0] for call in host.calls[1:]] == ["daemon-reload"] + applied["unit_actions"][TIMER]
 
@@ -334,13 +365,16 @@ def secret_runs(host, run_module):
     misspelt["files"][1]["mdoe"] = "0600"
     yield run_module(main, misspelt)
     yield run_module(main, arguments(host, restart_on_change="sometimes"))
+    validated = arguments(host)
+    validated["files"][1]["validate"] = "cat %s"
+    yield run_module(main, validated)
     host.fail[("restart", TIMER)] = "Job for %s failed." % TIMER
     yield run_module(main, arguments(host), diff=True)
 
 
 def test_the_secret_never_appears_anywhere(host, run_module):
     outcomes = list(secret_runs(host, run_module))
-    assert [failed for failed, _result in outcomes] == [False, False, False, True, True, True, True, True, True, True]
+    assert [failed for failed, _result in outcomes] == [False, False, False, True, True, True, True, True, True, True, True]
     for _failed, result in outcomes:
         assert SECRET_KEY not in json.dumps(result)
         assert SECRET_KEY[::-1] not in json.dumps(result)
@@ -386,6 +420,14 @@ FILE = dict(path="/usr/local/lib/multisite-vpn/example.py", content=PROGRAM_TEXT
                      "units[0]: 'getty@.service' is not a unit name systemd accepts (a template needs an instance, as in name@instance.service)",
                      id="unit-template"),
         pytest.param([], ["a.timer", "a.timer"], "units[1]: a.timer is also units[0]", id="unit-twice"),
+        pytest.param([dict(FILE, validate="bird -p -c")], [],
+                     "files[0].validate: 'bird -p -c' must hold %s once, where the path of the file to check goes, as in 'haproxy -c -f %s'",
+                     id="validate-without-placeholder"),
+        pytest.param([FILE, dict(FILE, path="/etc/bird/bird.conf", validate="bird -p -c %s %s")], [],
+                     "files[1].validate: 'bird -p -c %s %s' must hold %s once, where the path of the file to check goes, as in 'haproxy -c -f %s'",
+                     id="validate-two-placeholders"),
+        pytest.param([dict(path="/etc/bird/bird.conf", secret_content="x", validate="bird -p -c %s")], [],
+                     "files[0].validate: not allowed with secret_content (the command's output could quote the secret)", id="validate-secret"),
         pytest.param([dict(FILE, path="x"), dict(FILE, mode="8")], ["x"],
                      "files[0].path: 'x' is relative; give an absolute path; files[1].mode: '8' is not an octal mode; give one such as \"0644\";"
                      " units[0]: 'x' has no unit suffix; give one of .service, .timer, .socket, .path", id="every-problem-at-once"),
@@ -471,3 +513,158 @@ def test_a_failing_read_names_the_unit(host, run_module):
     assert failed
     assert result["msg"] == "cannot read the state of %s: Failed to connect to bus: No such file or directory" % TIMER
     assert not os.path.exists(paths(host)["program"])
+
+
+def bird_paths(host):
+    return dict(conf=str(host.root / "etc" / "bird" / "bird.conf"), unit=str(host.root / "etc" / "systemd" / "system" / BIRD_UNIT))
+
+
+def bird_host(host, active=True, conf=True):
+    """A host where the bird package put its unit and (with CONF) its configuration, and bird runs (with ACTIVE)."""
+    where = bird_paths(host)
+    with open(where["unit"], "w") as handle:
+        handle.write(BIRD_UNIT_TEXT)
+    if conf:
+        os.makedirs(os.path.dirname(where["conf"]))
+        with open(where["conf"], "w") as handle:
+            handle.write(BIRD_CONF)
+        os.chmod(where["conf"], 0o644)
+    host.set_running(BIRD_UNIT)
+    if not active:
+        host.active.discard(BIRD_UNIT)
+    return where
+
+
+def bird_arguments(host, conf, **changes):
+    files = [dict(path=bird_paths(host)["conf"], content=conf, mode="0644", validate="bird -p -c %s")]
+    return dict(dict(files=files, units=[BIRD_UNIT], reload_on_change=True), **changes)
+
+
+NEW_BIRD_CONF = BIRD_CONF.replace("192.0.2.1", "192.0.2.2")
+REFUSED_BIRD_CONF = BIRD_CONF + "protocol kernel { syntax error }\n"
+
+
+@pytest.mark.parametrize(
+    "active, restart_on_change, actions",
+    [
+        pytest.param(True, True, ["reload"], id="active-reloads-not-restarts"),
+        pytest.param(True, False, ["reload"], id="active-reloads-without-restart-on-change"),
+        pytest.param(False, True, ["start"], id="inactive-starts"),
+    ],
+)
+def test_a_changed_configuration_is_checked_then_bird_reloaded(host, run_module, active, restart_on_change, actions):
+    where = bird_host(host, active=active)
+    args = bird_arguments(host, NEW_BIRD_CONF, restart_on_change=restart_on_change)
+    failed, result = run_module(main, args, diff=True)
+    assert not failed, result
+    assert (result["changed"], result["validated"], result["files_changed"]) == (True, [where["conf"]], [where["conf"]])
+    assert result["unit_actions"] == {BIRD_UNIT: actions}
+    assert host.calls == [show(BIRD_UNIT), ("bird", "-p", "-c", COPY)] + [(action, BIRD_UNIT) for action in actions]
+    assert host.copies == [dict(directory=os.path.dirname(where["conf"]), mode=0o600, text=NEW_BIRD_CONF)]
+    assert open(where["conf"]).read() == NEW_BIRD_CONF
+    assert os.listdir(os.path.dirname(where["conf"])) == ["bird.conf"]
+    assert result["diff"][-1]["after"] == "%s: enabled, active%s\n" % (BIRD_UNIT, " (reloaded)" if active else "")
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_a_configuration_bird_refuses_changes_nothing_not_even_an_accepted_file_before_it(host, run_module, check_mode):
+    where = bird_host(host)
+    filters = str(host.root / "etc" / "bird" / "filters.conf")
+    args = bird_arguments(host, REFUSED_BIRD_CONF)
+    args["files"].insert(0, dict(path=filters, content="define ASN = 64512;\n", validate="bird -p -c %s"))
+    args["files"].insert(0, dict(path=paths(host)["program"], content=PROGRAM_TEXT))
+    before = tree(host.root)
+    failed, result = run_module(main, args, check_mode=check_mode)
+    assert failed
+    assert result["msg"] == (
+        "files[2].validate: bird -p -c %s refuses the content to be written to " + where["conf"] + " (exit status 1); nothing was changed:\n"
+        "bird: " + where["conf"] + ":4:1 syntax error, unexpected CF_SYM_UNDEFINED"
+    )
+    assert (result["changed"], result["files_changed"], result["daemon_reload"], result["unit_actions"]) == (False, [], False, {})
+    assert result["validated"] == [filters]
+    assert host.calls == [show(BIRD_UNIT), ("bird", "-p", "-c", COPY), ("bird", "-p", "-c", COPY)]
+    assert tree(host.root) == before
+
+
+def test_check_mode_runs_the_validate_command_writes_nothing_and_reports_what_a_real_run_does(host, run_module):
+    bird_host(host)
+    args = bird_arguments(host, NEW_BIRD_CONF)
+    before = tree(host.root)
+    failed, checked = run_module(main, args, check_mode=True)
+    assert not failed, checked
+    assert host.calls == [show(BIRD_UNIT), ("bird", "-p", "-c", COPY)]
+    assert tree(host.root) == before
+    failed, applied = run_module(main, args)
+    assert not failed, applied
+    for key in ("changed", "files_changed", "daemon_reload", "unit_actions", "validated"):
+        assert checked[key] == applied[key], key
+
+
+@pytest.mark.parametrize(
+    "mode, changed, calls",
+    [
+        pytest.param(0o644, False, [], id="unchanged-no-command"),
+        pytest.param(0o640, True, [("bird", "-p", "-c", COPY), ("reload", BIRD_UNIT)], id="mode-only-is-checked-too"),
+    ],
+)
+def test_a_file_is_checked_only_when_it_is_to_be_written(host, run_module, mode, changed, calls):
+    where = bird_host(host)
+    os.chmod(where["conf"], mode)
+    failed, result = run_module(main, bird_arguments(host, BIRD_CONF))
+    assert not failed, result
+    assert (result["changed"], result["validated"]) == (changed, [where["conf"]] if changed else [])
+    assert host.calls == [show(BIRD_UNIT)] + calls
+
+
+def test_a_new_file_is_checked_from_a_private_directory_and_its_own_is_not_created_in_check_mode(host, run_module):
+    where = bird_host(host, conf=False)
+    failed, result = run_module(main, bird_arguments(host, NEW_BIRD_CONF), check_mode=True)
+    assert not failed, result
+    assert result["validated"] == [where["conf"]]
+    (copy,) = host.copies
+    assert (copy["mode"], copy["text"]) == (0o600, NEW_BIRD_CONF)
+    assert copy["directory"] != os.path.dirname(where["conf"])
+    assert not os.path.exists(copy["directory"])
+    assert not os.path.exists(os.path.dirname(where["conf"]))
+
+
+def not_executable(host, args):
+    raise PermissionError(13, "Permission denied")
+
+
+@pytest.mark.parametrize(
+    "command, program, message",
+    [
+        pytest.param("bird2 -p -c %s", fake_bird, "files[0].validate: bird2 not found on the host (command bird2 -p -c %s); nothing was changed",
+                     id="not-found"),
+        pytest.param(BIRD + " -p -c %s", not_executable, "files[0].validate: cannot run /usr/sbin/bird: Permission denied; nothing was changed",
+                     id="cannot-run"),
+    ],
+)
+def test_a_validate_program_that_cannot_run_is_said_plainly(host, run_module, command, program, message):
+    bird_host(host)
+    host.programs[BIRD] = program
+    args = bird_arguments(host, NEW_BIRD_CONF)
+    args["files"][0]["validate"] = command
+    before = tree(host.root)
+    failed, result = run_module(main, args)
+    assert failed
+    assert result["msg"] == message
+    assert (result["changed"], result["validated"]) == (False, [])
+    assert host.calls == [show(BIRD_UNIT)]
+    assert tree(host.root) == before
+    assert "Traceback" not in json.dumps(result)
+
+
+def test_a_failing_reload_points_at_the_journal_and_says_what_was_done(host, run_module):
+    where = bird_host(host)
+    host.fail[("reload", BIRD_UNIT)] = "Job for %s failed because the control process exited with error code." % BIRD_UNIT
+    failed, result = run_module(main, bird_arguments(host, NEW_BIRD_CONF))
+    assert failed
+    assert result["msg"] == (
+        "systemctl reload %s failed: Job for %s failed because the control process exited with error code.; see journalctl -u %s"
+        % (BIRD_UNIT, BIRD_UNIT, BIRD_UNIT)
+    )
+    assert (result["changed"], result["files_changed"], result["validated"]) == (True, [where["conf"]], [where["conf"]])
+    assert result["unit_actions"] == {}
+    assert host.calls[-1] == ("reload", BIRD_UNIT)

@@ -1,0 +1,254 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Dynamic routing over the tunnels (seed 003): eBGP with BFD, one session per tunnel, run by BIRD 2.
+
+A hub whose hub_tunnel says C(routing: bgp) keeps a session with each of its spokes over that tunnel; a spoke keeps
+one with each such hub. Every site has a private AS number of its own, derived from its site_id (never a list
+position), so that BGP's AS-path check never drops one site's routes at another. A spoke announces its own prefixes
+(routing_prefixes) to every hub; a hub accepts from a spoke only that spoke's prefixes, announces them to its other
+spokes with itself as next hop, and announces its tunnel subnet. A spoke that learns a prefix from two hubs installs
+one route with both as next hops (ECMP); BFD takes a dead hub's routes away within interval x multiplier.
+
+The values of other hosts are read here, not in a role's defaults (which only the host running the role sees): a
+site's AS number and prefixes. The documentation of each filter is in the C(<filter>.yml) file next to this one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.multisite.vpn.plugins.filter.network import subnet_host
+
+# RFC 6996's private AS numbers (RFC 7300 keeps 65535 and 4294967295 out).
+PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
+# A site without routing_asn gets this plus its site_id.
+ASN_BASE = 4200000000
+ROUTING_MODES = ("static", "bgp")
+BFD_KEYS = ("interval_ms", "multiplier")
+DEFAULT_BFD = {"interval_ms": 200, "multiplier": 3}
+# wireguard-go on a small host (two cores, a Raspberry Pi) does not keep BFD packets under 100 ms apart while it
+# carries traffic: shorter intervals take sessions down that are up (routing-facts.md, measured in bench/failover.py).
+MIN_BFD_INTERVAL_MS = 100
+MAX_BFD_INTERVAL_MS = 10000
+MIN_BFD_MULTIPLIER = 3
+MAX_BFD_MULTIPLIER = 255
+# After BFD or the hold timer takes a session down, BIRD waits this long (seconds, doubling up to the second figure)
+# before it connects again: its default, 60, would keep a hub that came back out of use for a minute.
+ERROR_WAIT_TIME = (5, 30)
+CONNECT_RETRY_TIME = 5
+HOLD_TIME = 30
+KEEPALIVE_TIME = 10
+
+
+def routing_mode(tunnel) -> str:
+    """The routing mode of a hub_tunnel: 'bgp' or 'static' (unset)."""
+    return str((tunnel or {}).get("routing") or "static")
+
+
+def asn_problem(asn) -> str | None:
+    """Why ASN is not a private AS number, or None."""
+    if isinstance(asn, bool) or not isinstance(asn, int):
+        return "%r is not an integer" % (asn,)
+    if not any(low <= asn <= high for low, high in PRIVATE_ASN_RANGES):
+        return ("%d is not a private AS number: use 64512-65534 or 4200000000-4294967294 (RFC 6996), or leave it unset "
+                "for %d + site_id" % (asn, ASN_BASE))
+    return None
+
+
+def bfd_problem(bfd) -> str | None:
+    """Why BFD ({interval_ms, multiplier}) is not a timer wireguard-go can hold, or None."""
+    if not isinstance(bfd, dict):
+        return "is not a mapping such as {interval_ms: 200, multiplier: 3}"
+    unknown = sorted(set(bfd) - set(BFD_KEYS))
+    if unknown:
+        return "%s is not one of its keys (%s)" % (", ".join(map(str, unknown)), ", ".join(BFD_KEYS))
+    interval = bfd.get("interval_ms", DEFAULT_BFD["interval_ms"])
+    multiplier = bfd.get("multiplier", DEFAULT_BFD["multiplier"])
+    for key, value, low, high in (("interval_ms", interval, MIN_BFD_INTERVAL_MS, MAX_BFD_INTERVAL_MS),
+                                  ("multiplier", multiplier, MIN_BFD_MULTIPLIER, MAX_BFD_MULTIPLIER)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "%s %r is not an integer" % (key, value)
+        if value < low:
+            why = ("wireguard-go does not keep BFD packets that close together on a small host, and sessions that are up "
+                   "would go down" if key == "interval_ms" else "fewer than 3 lost packets in a row would take a session down")
+            return "%s %d is below %d: %s" % (key, value, low, why)
+        if value > high:
+            return "%s %d is above %d" % (key, value, high)
+    return None
+
+
+def _integer(value, what: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        return int(value)
+    raise AnsibleFilterError("%s: %r is not an integer" % (what, value))
+
+
+def routing_asn(hostvars, host) -> int:
+    """HOST's AS number: its routing_asn, else ASN_BASE + its site_id."""
+    variables = hostvars[host]
+    if variables.get("routing_asn") is not None:
+        asn = _integer(variables["routing_asn"], "%s: routing_asn" % host)
+    elif variables.get("site_id") is not None:
+        asn = ASN_BASE + _integer(variables["site_id"], "%s: site_id" % host)
+    else:
+        raise AnsibleFilterError("%s: has neither routing_asn nor site_id, so it has no AS number for BGP" % host)
+    why = asn_problem(asn)
+    if why:
+        raise AnsibleFilterError("%s: routing_asn: %s" % (host, why))
+    return asn
+
+
+def _networks(prefixes, what: str) -> list:
+    try:
+        return [ipaddress.ip_network(str(prefix).strip()) for prefix in prefixes or ()]
+    except ValueError as error:
+        raise AnsibleFilterError("%s: %s" % (what, error)) from None
+
+
+def _protocol_name(host: str) -> str:
+    """A BIRD protocol name for a session with HOST: letters, digits and '_' only."""
+    return "bgp_" + re.sub(r"[^A-Za-z0-9_]", "_", host)
+
+
+def routing_sessions(hostvars, host, peers) -> list[dict]:
+    """HOST's BGP sessions: one over each tunnel in mode bgp with a host of PEERS (a hub's spokes, or a spoke's hubs).
+
+    Each is {name, neighbor, interface, asn, accept}: ACCEPT is the prefixes taken from that neighbour (a spoke's own),
+    or None for all (what a hub sends).
+    """
+    tunnel = hostvars[host].get("hub_tunnel")
+    sessions = []
+    if tunnel:
+        if routing_mode(tunnel) != "bgp":
+            return []
+        for spoke in peers:
+            index = hostvars[spoke].get("wireguard_host_index")
+            sessions.append({
+                "name": _protocol_name(spoke),
+                "neighbor": subnet_host(tunnel["ipv4"], index),
+                "interface": tunnel["interface"],
+                "asn": routing_asn(hostvars, spoke),
+                "accept": [str(network) for network in _networks(hostvars[spoke].get("routing_prefixes"), "%s: routing_prefixes" % spoke)],
+            })
+        return sessions
+    for hub in peers:
+        hub_tunnel = hostvars[hub].get("hub_tunnel") or {}
+        if routing_mode(hub_tunnel) != "bgp":
+            continue
+        sessions.append({
+            "name": _protocol_name(hub),
+            "neighbor": subnet_host(hub_tunnel["ipv4"], 1),
+            "interface": hub_tunnel["interface"],
+            "asn": routing_asn(hostvars, hub),
+            "accept": None,
+        })
+    return sessions
+
+
+def _prefix_set(prefixes) -> str:
+    return "[ %s ]" % ", ".join(prefixes)
+
+
+def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
+    """The whole of HOST's /etc/bird/bird.conf (BIRD 2): its sessions with PEERS over tunnels in mode bgp, BFD with
+    timers BFD, its own prefixes announced, and the routes learnt installed in the kernel (ECMP merged). INCLUDES are
+    files BIRD reads too (static protocols named breakout*, whose routes go to the kernel as well)."""
+    bfd = dict(DEFAULT_BFD, **(bfd or {}))
+    why = bfd_problem(bfd)
+    if why:
+        raise AnsibleFilterError("bfd: %s" % why)
+    asn = routing_asn(hostvars, host)
+    sessions = routing_sessions(hostvars, host, peers)
+    tunnel = hostvars[host].get("hub_tunnel")
+    own = [str(network) for network in _networks(hostvars[host].get("routing_prefixes"), "%s: routing_prefixes" % host)]
+    interfaces = sorted({session["interface"] for session in sessions})
+    lines = [
+        "# Managed by multisite.vpn (role routing): eBGP with BFD over the WireGuard tunnels.",
+        "log syslog all;",
+        # The AS number is unique in the network, so is a router id made of it.
+        "router id %s;" % ipaddress.IPv4Address(asn),
+        "",
+        "protocol device {",
+        "  scan time 10;",
+        "}",
+        "",
+        "# Routes learnt over BGP (and break-out routes) go to the kernel; a prefix learnt from two hubs is one route",
+        "# with both as next hops. Nothing is read from the kernel: routes of other tools are theirs.",
+        "protocol kernel {",
+        "  merge paths on;",
+        "  ipv4 {",
+        "    import none;",
+        '    export where source = RTS_BGP || proto ~ "breakout*";',
+        "  };",
+        "}",
+        "",
+    ]
+    if interfaces:
+        lines += [
+            "# A tunnel whose far end stops answering for interval x multiplier takes its sessions down.",
+            "protocol bfd {",
+            "  interface %s {" % ", ".join('"%s"' % name for name in interfaces),
+            "    min rx interval %d ms;" % bfd["interval_ms"],
+            "    min tx interval %d ms;" % bfd["interval_ms"],
+            "    multiplier %d;" % bfd["multiplier"],
+            "  };",
+            "}",
+            "",
+        ]
+    if tunnel:
+        lines += [
+            "# The tunnel subnet, announced to the spokes: they reach each other's tunnel addresses through this hub.",
+            "protocol direct tunnel_subnet {",
+            "  ipv4;",
+            '  interface "%s";' % tunnel["interface"],
+            "}",
+            "",
+        ]
+    if own:
+        lines += [
+            "# This site's own prefixes, announced to every hub.",
+            "protocol static site_prefixes {",
+            "  ipv4;",
+        ] + ["  route %s unreachable;" % prefix for prefix in own] + ["}", ""]
+    lines += [
+        "template bgp tunnel_session {",
+        "  local as %d;" % asn,
+        "  bfd on;",
+        "  # A session that goes down takes its routes with it at once: no stale routes kept for a restarting peer.",
+        "  graceful restart off;",
+        "  connect retry time %d;" % CONNECT_RETRY_TIME,
+        "  error wait time %d, %d;" % ERROR_WAIT_TIME,
+        "  hold time %d;" % HOLD_TIME,
+        "  keepalive time %d;" % KEEPALIVE_TIME,
+        "}",
+        "",
+    ]
+    for session in sessions:
+        lines += ["protocol bgp %s from tunnel_session {" % session["name"],
+                  '  neighbor %s as %d;' % (session["neighbor"], session["asn"]),
+                  '  interface "%s";' % session["interface"],
+                  "  ipv4 {"]
+        if tunnel:
+            accept = session["accept"]
+            lines += ["    import where net ~ %s;" % _prefix_set(accept) if accept else "    import none;",
+                      "    export where source = RTS_BGP || proto = \"tunnel_subnet\";",
+                      # The spokes do not reach each other: every route goes through this hub.
+                      "    next hop self;"]
+        else:
+            lines += ["    import all;",
+                      '    export where proto = "site_prefixes";' if own else "    export none;"]
+        lines += ["  };", "}", ""]
+    lines += ['include "%s";' % path for path in includes]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+class FilterModule:
+    """BGP over the tunnels."""
+
+    def filters(self):
+        return {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf}

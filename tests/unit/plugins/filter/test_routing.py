@@ -1,0 +1,191 @@
+# Copyright: multisite.vpn contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""BGP over the tunnels: AS numbers, BFD timers, sessions and BIRD's configuration, as tables.
+
+BIRD itself parses what routing_bird_conf renders in tests/integration/test_routing_bird.py.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import jinja2
+import jinja2.nativetypes
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.multisite.vpn.plugins.filter.routing import (
+    FilterModule,
+    asn_problem,
+    bfd_problem,
+    routing_asn,
+    routing_bird_conf,
+    routing_sessions,
+)
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
+
+
+def lab(**changes):
+    """The lab's hostvars: hub-oci and hub-gcp in mode bgp, hub-vultr static, three spokes with a LAN each."""
+    hostvars = {
+        "hub-oci": {"site_id": 101, "hub_tunnel": {"interface": "wg-oci", "ipv4": "192.168.31.0/24", "port": 51820, "routing": "bgp"}},
+        "hub-gcp": {"site_id": 102, "hub_tunnel": {"interface": "wg-gcp", "ipv4": "192.168.32.0/24", "port": 51821, "routing": "bgp"}},
+        "hub-vultr": {"hub_tunnel": {"interface": "wg-vultr", "ipv4": "192.168.33.0/24", "port": 51822}},
+    }
+    for name, site_id in (("spoke-jp", 1), ("spoke-us", 2), ("spoke-de", 3)):
+        hostvars[name] = {"site_id": site_id, "wireguard_host_index": 10 + site_id, "routing_prefixes": ["10.%d.0.0/24" % site_id]}
+    for host, variables in changes.items():
+        hostvars[host.replace("_", "-")].update(variables)
+    return hostvars
+
+
+SPOKES = ["spoke-jp", "spoke-us", "spoke-de"]
+HUBS = ["hub-oci", "hub-gcp", "hub-vultr"]
+
+
+@pytest.mark.parametrize(("variables", "expected"), [
+    ({"site_id": 2}, 4200000002),
+    ({"site_id": "2"}, 4200000002),
+    ({"site_id": 2, "routing_asn": 64513}, 64513),
+    ({"routing_asn": 4294967294}, 4294967294),
+])
+def test_routing_asn(variables, expected):
+    assert routing_asn({"h": variables}, "h") == expected
+
+
+@pytest.mark.parametrize(("variables", "message"), [
+    ({}, "h: has neither routing_asn nor site_id"),
+    ({"site_id": True}, "h: site_id: True is not an integer"),
+    ({"routing_asn": 64000, "site_id": 1}, "h: routing_asn: 64000 is not a private AS number"),
+    ({"routing_asn": 65535}, "65535 is not a private AS number"),
+    ({"routing_asn": 4294967295}, "4294967295 is not a private AS number"),
+    ({"site_id": 94967295}, "4294967295 is not a private AS number"),
+])
+def test_routing_asn_refuses(variables, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        routing_asn({"h": variables}, "h")
+
+
+@pytest.mark.parametrize(("asn", "expected"), [
+    (64512, None), (65534, None), (4200000000, None), (4294967294, None),
+    (64511, "not a private AS number"), (65535, "not a private AS number"), (0, "not a private AS number"),
+    (4199999999, "not a private AS number"), (4294967295, "not a private AS number"),
+    (True, "is not an integer"), ("64512", "is not an integer"), (64512.0, "is not an integer"),
+])
+def test_asn_problem(asn, expected):
+    why = asn_problem(asn)
+    assert (why is None) if expected is None else (expected in why), why
+
+
+@pytest.mark.parametrize(("bfd", "expected"), [
+    ({}, None),
+    ({"interval_ms": 100, "multiplier": 3}, None),
+    ({"interval_ms": 10000, "multiplier": 255}, None),
+    ({"interval_ms": 99}, "interval_ms 99 is below 100: wireguard-go"),
+    ({"interval_ms": 10}, "interval_ms 10 is below 100"),
+    ({"multiplier": 2}, "multiplier 2 is below 3"),
+    ({"multiplier": 256}, "multiplier 256 is above 255"),
+    ({"interval_ms": 10001}, "interval_ms 10001 is above 10000"),
+    ({"interval_ms": "200"}, "interval_ms '200' is not an integer"),
+    ({"interval_ms": True}, "interval_ms True is not an integer"),
+    ({"interval": 200}, "interval is not one of its keys (interval_ms, multiplier)"),
+    ([200, 3], "is not a mapping"),
+    (None, "is not a mapping"),
+])
+def test_bfd_problem(bfd, expected):
+    why = bfd_problem(bfd)
+    assert (why is None) if expected is None else (expected in why), why
+
+
+def test_a_hub_keeps_a_session_with_each_spoke_accepting_its_prefixes_only():
+    assert routing_sessions(lab(), "hub-oci", SPOKES) == [
+        {"name": "bgp_spoke_jp", "neighbor": "192.168.31.11", "interface": "wg-oci", "asn": 4200000001, "accept": ["10.1.0.0/24"]},
+        {"name": "bgp_spoke_us", "neighbor": "192.168.31.12", "interface": "wg-oci", "asn": 4200000002, "accept": ["10.2.0.0/24"]},
+        {"name": "bgp_spoke_de", "neighbor": "192.168.31.13", "interface": "wg-oci", "asn": 4200000003, "accept": ["10.3.0.0/24"]},
+    ]
+
+
+def test_a_spoke_keeps_a_session_with_each_hub_in_mode_bgp_only():
+    assert routing_sessions(lab(), "spoke-us", HUBS) == [
+        {"name": "bgp_hub_oci", "neighbor": "192.168.31.1", "interface": "wg-oci", "asn": 4200000101, "accept": None},
+        {"name": "bgp_hub_gcp", "neighbor": "192.168.32.1", "interface": "wg-gcp", "asn": 4200000102, "accept": None},
+    ]
+
+
+def test_a_static_hub_keeps_no_session():
+    assert routing_sessions(lab(), "hub-vultr", SPOKES) == []
+
+
+def test_spoke_configuration():
+    text = routing_bird_conf(lab(), "spoke-us", HUBS, includes=["/etc/bird/multisite-vpn-breakout.conf"])
+    assert "router id 250.86.234.2;" in text  # 4200000002
+    assert '  interface "wg-gcp", "wg-oci" {\n    min rx interval 200 ms;\n    min tx interval 200 ms;\n    multiplier 3;' in text
+    assert "protocol static site_prefixes {\n  ipv4;\n  route 10.2.0.0/24 unreachable;\n}" in text
+    assert "  local as 4200000002;\n  bfd on;" in text
+    assert "graceful restart off;" in text and "error wait time 5, 30;" in text
+    assert ('protocol bgp bgp_hub_oci from tunnel_session {\n  neighbor 192.168.31.1 as 4200000101;\n  interface "wg-oci";\n'
+            '  ipv4 {\n    import all;\n    export where proto = "site_prefixes";\n  };\n}') in text
+    assert "bgp_hub_vultr" not in text and "wg-vultr" not in text
+    assert "tunnel_subnet" not in text
+    assert "  merge paths on;" in text
+    assert 'export where source = RTS_BGP || proto ~ "breakout*";' in text
+    assert text.endswith('include "/etc/bird/multisite-vpn-breakout.conf";\n')
+
+
+def test_spoke_without_prefixes_announces_nothing():
+    text = routing_bird_conf(lab(spoke_us={"routing_prefixes": []}), "spoke-us", HUBS)
+    assert "site_prefixes" not in text
+    assert text.count("    export none;") == 2
+
+
+def test_hub_configuration():
+    text = routing_bird_conf(lab(), "hub-oci", SPOKES, bfd={"interval_ms": 300, "multiplier": 5})
+    assert '  interface "wg-oci" {\n    min rx interval 300 ms;\n    min tx interval 300 ms;\n    multiplier 5;' in text
+    assert 'protocol direct tunnel_subnet {\n  ipv4;\n  interface "wg-oci";\n}' in text
+    assert ('protocol bgp bgp_spoke_us from tunnel_session {\n  neighbor 192.168.31.12 as 4200000002;\n  interface "wg-oci";\n'
+            '  ipv4 {\n    import where net ~ [ 10.2.0.0/24 ];\n    export where source = RTS_BGP || proto = "tunnel_subnet";\n'
+            '    next hop self;\n  };\n}') in text
+    assert "site_prefixes" not in text
+    assert "include" not in text
+
+
+def test_hub_takes_nothing_from_a_spoke_without_prefixes():
+    text = routing_bird_conf(lab(spoke_de={"routing_prefixes": None}), "hub-oci", SPOKES)
+    assert 'neighbor 192.168.31.13 as 4200000003;\n  interface "wg-oci";\n  ipv4 {\n    import none;' in text
+
+
+@pytest.mark.parametrize(("hostvars", "bfd", "message"), [
+    (lab(), {"interval_ms": 50}, "bfd: interval_ms 50 is below 100"),
+    (lab(spoke_us={"routing_asn": 65535}), None, "spoke-us: routing_asn: 65535 is not a private AS number"),
+    (lab(hub_oci={"site_id": None}), None, "hub-oci: has neither routing_asn nor site_id"),
+    (lab(spoke_us={"routing_prefixes": ["10.2.0.1/24"]}), None, "spoke-us: routing_prefixes: 10.2.0.1/24 has host bits set"),
+])
+def test_routing_bird_conf_refuses(hostvars, bfd, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        routing_bird_conf(hostvars, "spoke-us", HUBS, bfd=bfd)
+
+
+def test_filter_module_exposes_every_filter():
+    assert FilterModule().filters() == {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf}
+
+
+@pytest.mark.parametrize("name", sorted(FilterModule().filters()))
+def test_documentation_describes_the_filter(name):
+    doc = documentation(name)
+    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
+    assert doc["DOCUMENTATION"]["name"] == name
+    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
+    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
+
+
+@pytest.mark.parametrize(("name", "variable", "template", "expected"),
+                         [(name, *example) for name in sorted(FilterModule().filters()) for example in documented_examples(name)])
+def test_documented_examples_give_the_documented_results(name, variable, template, expected):
+    del name, variable
+    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
+    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
+    assert environment.from_string(template).render({}) == expected
+
+
+def test_every_filter_has_a_documented_example():
+    assert sorted(name for name in FilterModule().filters() if documented_examples(name)) == sorted(FilterModule().filters())
