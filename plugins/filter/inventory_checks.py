@@ -5,7 +5,8 @@
 Found on the controller before any play touches a host: playbooks/validate.yml runs inventory_problems once
 for the whole inventory (every problem of every host in one list), role wireguard_interface runs
 wireguard_interface_problems at each of its entry points. The hub role takes its default peers from
-spokes_of_hub, which reads spoke_hubs exactly as the checks do.
+spokes_of_hub, which reads spoke_hubs exactly as the checks do: both read the inventory through
+plugins/plugin_utils/inventory_values.py, as reverse_proxy does.
 
 Each problem is one message that starts with the name of the variable to fix (inventory_problems: the host,
 then the variable). A secret's value (a private key) never appears in one: a message says what is wrong with
@@ -18,104 +19,45 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleError, AnsibleFilterError
-from jinja2 import Undefined
-from jinja2.exceptions import TemplateError
+from ansible.errors import AnsibleFilterError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_blocks
 from ansible_collections.multisite.vpn.plugins.filter.reverse_proxy import reverse_proxy_problems
 from ansible_collections.multisite.vpn.plugins.filter.routing import ASN_BASE, ROUTING_MODES, asn_problem, bfd_problem, routing_mode
+from ansible_collections.multisite.vpn.plugins.filter.uplinks import MAX_UPLINK_ID, UPLINK_KEYS, UPLINKS_KEYS, uplink_link
 from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read_prefix
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import address_problem as interface_address_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import wg_quick_name_problem
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import key_problem
+from ansible_collections.multisite.vpn.plugins.plugin_utils.inventory_values import (
+    UNSET,
+    InventoryReader,
+    Unreadable,
+    integer,
+    kind,
+    port_problem,
+    show,
+    spokes_of_hub,
+)
 
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 HUB_TUNNEL_KEYS = ("interface", "ipv4", "port", "endpoint")
-HUB_TUNNEL_OPTIONAL_KEYS = ("routing",)
+HUB_TUNNEL_OPTIONAL_KEYS = ("routing", "uplinks")
 PUBLIC_IPV6_KEYS = ("wan_interface", "wan_address", "prefix", "spoke_prefix_length", "ndp_proxy")
 PUBLIC_IPV6_REQUIRED = ("wan_interface", "wan_address", "prefix")
 NDP_PROXY_MODES = ("kernel", "ndppd")
-MAX_PORT = 65535
 BGP_PORT = 179
 MAX_KEEPALIVE = 65535
 # The hub holds host number 1 of its tunnel subnet; spokes start above it.
 HUB_INDEX = 1
 # The longest tunnel prefix that holds the hub and at least one spoke.
 LONGEST_TUNNEL_PREFIX = 30
-SHOWN_LENGTH = 60
-# What YAML makes of an unquoted value (bool before int: True is an int too).
-KINDS = ((bool, "true or false"), (int, "an integer"), (float, "a number"), (str, "a string"), (Mapping, "a mapping"),
-         (list, "a list"), (type(None), "null"))
-UNSET = object()
-
-
-class _Unreadable:
-    """A variable whose template failed; why (one line, no value of a secret)."""
-
-    def __init__(self, why: str):
-        self.why = why
-
-
-def _kind(value) -> str:
-    return next((name for types, name in KINDS if isinstance(value, types)), type(value).__name__)
-
-
-def _show(value) -> str:
-    """VALUE for a message (never used for a secret): Python's repr, cut short."""
-    text = repr(value) if isinstance(value, str) else repr(_plain(value))
-    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 3] + "..."
-
-
-def _plain(value):
-    """VALUE with every nested template rendered: plain dicts, lists and scalars.
-
-    A template that fails gives an undefined value (ansible-core 2.19 puts a marker in its place, which
-    raises when used) or raises at once (earlier versions): both end in the caller's except clause.
-    """
-    if isinstance(value, Undefined):
-        str(value)  # raises, with the reason; an undefined value that does not is still no value
-        raise AnsibleError("it is undefined")
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _why(error: Exception, secret: bool) -> str:
-    text = (getattr(error, "message", None) or str(error) or type(error).__name__).strip().splitlines()[0]
-    # An undefined name is safe to show; any other failure of a secret's template may quote what it rendered.
-    if secret and not re.match(r"^'[^']*' is undefined", text):
-        return "its template failed (the error is not shown: the variable holds a secret)"
-    return "its template failed: " + text
-
-
-def _read(variables, name: str, secret: bool = False):
-    """The value of NAME in VARIABLES (one host's hostvars) rendered whole, UNSET when unset, or _Unreadable."""
-    try:
-        if name not in variables:
-            return UNSET
-        return _plain(variables[name])
-    except (AnsibleError, TemplateError) as error:
-        return _Unreadable(_why(error, secret))
-
-
-def _integer(value):
-    """VALUE as an int: an int (never a bool) or a string of digits, as Jinja may give one; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
-        return int(value)
-    return None
 
 
 def interface_problem(name) -> str | None:
     """Why NAME cannot be the name of a WireGuard interface that wg-quick@ brings up, or None."""
     if not isinstance(name, str):
-        return "is %s, not a string such as wg-oci" % _kind(name)
+        return "is %s, not a string such as wg-oci" % kind(name)
     if not name:
         return "is empty: give the interface's name, such as wg-oci"
     why = wg_quick_name_problem(name)
@@ -129,18 +71,8 @@ def address_problem(address) -> str | None:
         problems = ["[%d]: %s" % (index, address_problem(item)) for index, item in enumerate(address) if address_problem(item)]
         return "; ".join(problems) or None
     if not isinstance(address, str):
-        return "is %s, not an address with its prefix length such as 192.168.31.11/24" % _kind(address)
+        return "is %s, not an address with its prefix length such as 192.168.31.11/24" % kind(address)
     return interface_address_problem(address)
-
-
-def port_problem(port, lowest: int = 1) -> str | None:
-    """Why PORT is not a port number from LOWEST to 65535, or None."""
-    number = _integer(port)
-    if number is None:
-        return "%s is %s, not a port number (%d-%d)" % (_show(port), _kind(port), lowest, MAX_PORT)
-    if not lowest <= number <= MAX_PORT:
-        return "%d is outside %d-%d" % (number, lowest, MAX_PORT)
-    return None
 
 
 def private_key_problem(key) -> str | None:
@@ -148,7 +80,7 @@ def private_key_problem(key) -> str | None:
     if key is None or key == "":
         return None
     if not isinstance(key, str):
-        return "is %s, not a string: give the output of wg genkey (the value is not shown)" % _kind(key)
+        return "is %s, not a string: give the output of wg genkey (the value is not shown)" % kind(key)
     # A vault value ends in a newline; the wireguard_key module strips it too.
     why = key_problem(key.strip())
     if why:
@@ -160,15 +92,15 @@ def tunnel_subnet_problem(subnet):
     """(network, None) for a hub's tunnel subnet such as 192.168.31.0/24, else (None, why not)."""
     example = "such as 192.168.31.0/24"
     if not isinstance(subnet, str):
-        return None, "is %s, not an IPv4 subnet %s" % (_kind(subnet), example)
+        return None, "is %s, not an IPv4 subnet %s" % (kind(subnet), example)
     if "/" not in subnet:
         try:
             ipaddress.IPv4Address(subnet.strip())
         except ValueError:
-            return None, "%s is not an IPv4 subnet %s" % (_show(subnet), example)
-        return None, "%s has no prefix length: give the tunnel's subnet, %s" % (_show(subnet), example)
+            return None, "%s is not an IPv4 subnet %s" % (show(subnet), example)
+        return None, "%s has no prefix length: give the tunnel's subnet, %s" % (show(subnet), example)
     if ":" in subnet:
-        return None, "%s is IPv6: ipv4 is the tunnel's IPv4 subnet, %s" % (_show(subnet), example)
+        return None, "%s is IPv6: ipv4 is the tunnel's IPv4 subnet, %s" % (show(subnet), example)
     try:
         return _roomy(ipaddress.IPv4Network(subnet.strip()))
     except ValueError:
@@ -176,8 +108,8 @@ def tunnel_subnet_problem(subnet):
     try:
         meant = ipaddress.IPv4Network(subnet.strip(), strict=False)
     except ValueError:
-        return None, "%s is not an IPv4 subnet %s" % (_show(subnet), example)
-    return None, "%s has host bits set; did you mean %s? (the hub holds the subnet's first address)" % (_show(subnet), meant)
+        return None, "%s is not an IPv4 subnet %s" % (show(subnet), example)
+    return None, "%s has host bits set; did you mean %s? (the hub holds the subnet's first address)" % (show(subnet), meant)
 
 
 def _roomy(network):
@@ -189,32 +121,32 @@ def _roomy(network):
 def endpoint_problem(endpoint) -> str | None:
     """Why ENDPOINT is not the DNS name or address spokes reach a hub by (without a port), or None."""
     if not isinstance(endpoint, str):
-        return "is %s, not a DNS name such as hub-oci.example.net" % _kind(endpoint)
+        return "is %s, not a DNS name such as hub-oci.example.net" % kind(endpoint)
     text = endpoint.strip()
     if not text:
         return "is empty: give the DNS name spokes reach the hub by, such as hub-oci.example.net"
     if any(character.isspace() for character in endpoint) or "/" in text:
-        return "%s is not a DNS name or address (whitespace, '/' or a URL): give the name alone, such as hub-oci.example.net" % _show(endpoint)
+        return "%s is not a DNS name or address (whitespace, '/' or a URL): give the name alone, such as hub-oci.example.net" % show(endpoint)
     if text.startswith("["):
         try:
             ipaddress.IPv6Address(text[1:-1] if text.endswith("]") else "")
             return None
         except ValueError:
-            return "%s is not an IPv6 address in brackets, such as [2001:db8::1]" % _show(endpoint)
+            return "%s is not an IPv6 address in brackets, such as [2001:db8::1]" % show(endpoint)
     try:
         ipaddress.ip_address(text)
     except ValueError:
         pass
     else:
         if ":" in text:
-            return "%s is an IPv6 address: write it in brackets, [%s], as spokes add ':<port>' to it" % (_show(endpoint), text)
+            return "%s is an IPv6 address: write it in brackets, [%s], as spokes add ':<port>' to it" % (show(endpoint), text)
         return None
     if ":" in text:
-        return "%s has a port: give the name or address alone; the port is hub_tunnel.port" % _show(endpoint)
+        return "%s has a port: give the name or address alone; the port is hub_tunnel.port" % show(endpoint)
     labels = text[:-1].split(".") if text.endswith(".") else text.split(".")
     # An all-digit last label is a mistyped address (1.2.3.256), never a DNS name.
     if len(text) > 253 or not all(HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
-        return "%s is neither a DNS name nor an IP address" % _show(endpoint)
+        return "%s is neither a DNS name nor an IP address" % show(endpoint)
     return None
 
 
@@ -236,27 +168,12 @@ def wireguard_interface_problems(variables) -> list[str]:
     return problems
 
 
-class _Inventory:
+class _Inventory(InventoryReader):
     """The hubs and spokes of one inventory, read once from its hostvars; problems kept per host."""
 
     def __init__(self, hostvars, groups):
-        groups = dict(groups or {})
-        self.hostvars = hostvars
-        self.hubs = [str(host) for host in groups.get("hubs") or ()]
-        self.spokes = [str(host) for host in groups.get("spokes") or ()]
-        self.hosts = set(str(host) for host in groups.get("all") or ()) | set(self.hubs) | set(self.spokes)
+        super().__init__(hostvars, groups)
         self.problems: dict[str, list[str]] = {host: [] for host in self.hubs + self.spokes}
-        self.variables: dict[str, dict] = {}
-
-    def read(self, host: str, name: str, secret: bool = False):
-        cached = self.variables.setdefault(host, {})
-        if name not in cached:
-            try:
-                variables = self.hostvars[host]
-            except (KeyError, AnsibleError, TemplateError):
-                variables = {}
-            cached[name] = _read(variables, name, secret)
-        return cached[name]
 
     def add(self, host: str, variable: str, why: str):
         self.problems[host].append("%s: %s" % (variable, why))
@@ -264,7 +181,7 @@ class _Inventory:
     def readable(self, host: str, name: str, secret: bool = False):
         """The value, or UNSET; an unreadable value is reported (once) and taken as UNSET."""
         value = self.read(host, name, secret)
-        if isinstance(value, _Unreadable):
+        if isinstance(value, Unreadable):
             if not any(problem.startswith(name + ": ") for problem in self.problems[host]):
                 self.add(host, name, value.why)
             return UNSET
@@ -279,16 +196,6 @@ class _Inventory:
             if tunnel is not UNSET:
                 found[hub] = {"network": None, "port": None, "interface": None}
         return found
-
-    def hub_names(self, spoke: str):
-        """The hubs SPOKE keeps a tunnel to as its spoke_hubs names them, or None when spoke_hubs is no list of names."""
-        value = self.read(spoke, "spoke_hubs")
-        if value is UNSET:
-            # The spoke role's default: every hub with a hub_tunnel.
-            return [hub for hub in self.hubs if self.read(hub, "hub_tunnel") is not UNSET]
-        if isinstance(value, list) and all(isinstance(hub, str) for hub in value):
-            return list(value)
-        return None
 
 
 def _check_hub(inventory: _Inventory, hub: str, tunnels: dict, seen: dict):
@@ -321,22 +228,22 @@ def _public_ipv6_layout(inventory: _Inventory, hub: str, public):
     """(prefix, spoke block length, WAN address) of HUB's hub_public_ipv6 when it is right, else None (each problem reported)."""
     name = "hub_public_ipv6"
     if not isinstance(public, Mapping):
-        inventory.add(hub, name, "is %s, not a mapping of %s" % (_kind(public), ", ".join(PUBLIC_IPV6_KEYS)))
+        inventory.add(hub, name, "is %s, not a mapping of %s" % (kind(public), ", ".join(PUBLIC_IPV6_KEYS)))
         return None
     problems = len(inventory.problems[hub])
     for key in public:
         if key not in PUBLIC_IPV6_KEYS:
-            inventory.add(hub, name, "%s is not one of its keys (%s)" % (_show(key), ", ".join(PUBLIC_IPV6_KEYS)))
+            inventory.add(hub, name, "%s is not one of its keys (%s)" % (show(key), ", ".join(PUBLIC_IPV6_KEYS)))
     for key in PUBLIC_IPV6_REQUIRED:
         if public.get(key) is None:
             inventory.add(hub, "%s.%s" % (name, key), "not set (%s takes %s)" % (name, ", ".join(PUBLIC_IPV6_KEYS)))
     if public.get("wan_interface") is not None and interface_problem(public["wan_interface"]):
         inventory.add(hub, name + ".wan_interface", interface_problem(public["wan_interface"]))
     if public.get("ndp_proxy", "kernel") not in NDP_PROXY_MODES:
-        inventory.add(hub, name + ".ndp_proxy", "%s is not one of %s" % (_show(public.get("ndp_proxy")), ", ".join(NDP_PROXY_MODES)))
-    length = _integer(public.get("spoke_prefix_length", 128))
+        inventory.add(hub, name + ".ndp_proxy", "%s is not one of %s" % (show(public.get("ndp_proxy")), ", ".join(NDP_PROXY_MODES)))
+    length = integer(public.get("spoke_prefix_length", 128))
     if length is None or not 1 <= length <= 128:
-        inventory.add(hub, name + ".spoke_prefix_length", "%s is not a prefix length from 1 to 128" % _show(public.get("spoke_prefix_length")))
+        inventory.add(hub, name + ".spoke_prefix_length", "%s is not a prefix length from 1 to 128" % show(public.get("spoke_prefix_length")))
     elif length < 128 and public.get("ndp_proxy", "kernel") == "kernel":
         inventory.add(hub, name + ".spoke_prefix_length", "is %d, but ndp_proxy kernel answers for single addresses only (the kernel "
                       "refuses prefixes): give each spoke a /128, or set ndp_proxy: ndppd, which answers for whole prefixes" % length)
@@ -371,7 +278,7 @@ def _public_wan_address(inventory: _Inventory, hub: str, value):
         interface = ipaddress.ip_interface(value.strip())
         if interface.version == 6:
             return interface
-        why = "%s is IPv4: give the hub's IPv6 address on its WAN with the provider's prefix length, such as 2001:db8:0:5::1/64" % _show(value)
+        why = "%s is IPv4: give the hub's IPv6 address on its WAN with the provider's prefix length, such as 2001:db8:0:5::1/64" % show(value)
     inventory.add(hub, "hub_public_ipv6.wan_address", why)
     return None
 
@@ -382,12 +289,12 @@ def _public_prefix(inventory: _Inventory, hub: str, value):
     network, meant = read_prefix(value) if isinstance(value, str) and "/" in value else (None, None)
     if network is None:
         if meant is None:
-            inventory.add(hub, "hub_public_ipv6.prefix", "%s is not a prefix such as 2001:db8:0:5:1::/80" % _show(value))
+            inventory.add(hub, "hub_public_ipv6.prefix", "%s is not a prefix such as 2001:db8:0:5:1::/80" % show(value))
         else:
-            inventory.add(hub, "hub_public_ipv6.prefix", "%s has host bits set; did you mean %s?" % (_show(value), meant))
+            inventory.add(hub, "hub_public_ipv6.prefix", "%s has host bits set; did you mean %s?" % (show(value), meant))
         return None
     if network.version != 6:
-        inventory.add(hub, "hub_public_ipv6.prefix", "%s is IPv4: spokes get public addresses from an IPv6 prefix" % _show(value))
+        inventory.add(hub, "hub_public_ipv6.prefix", "%s is IPv4: spokes get public addresses from an IPv6 prefix" % show(value))
         return None
     return network
 
@@ -417,13 +324,15 @@ def _check_public_ipv6(inventory: _Inventory, hub: str, public):
 
 def _check_tunnel(inventory: _Inventory, hub: str, tunnel, tunnels: dict, seen: dict):
     if not isinstance(tunnel, Mapping):
-        inventory.add(hub, "hub_tunnel", "is %s, not a mapping of %s" % (_kind(tunnel), ", ".join(HUB_TUNNEL_KEYS)))
+        inventory.add(hub, "hub_tunnel", "is %s, not a mapping of %s" % (kind(tunnel), ", ".join(HUB_TUNNEL_KEYS)))
         return
     for key in tunnel:
         if key not in HUB_TUNNEL_KEYS + HUB_TUNNEL_OPTIONAL_KEYS:
-            inventory.add(hub, "hub_tunnel", "%s is not one of its keys (%s)" % (_show(key), ", ".join(HUB_TUNNEL_KEYS + HUB_TUNNEL_OPTIONAL_KEYS)))
+            inventory.add(hub, "hub_tunnel", "%s is not one of its keys (%s)" % (show(key), ", ".join(HUB_TUNNEL_KEYS + HUB_TUNNEL_OPTIONAL_KEYS)))
     if tunnel.get("routing") is not None and tunnel["routing"] not in ROUTING_MODES:
-        inventory.add(hub, "hub_tunnel.routing", "%s is not one of %s" % (_show(tunnel["routing"]), ", ".join(ROUTING_MODES)))
+        inventory.add(hub, "hub_tunnel.routing", "%s is not one of %s" % (show(tunnel["routing"]), ", ".join(ROUTING_MODES)))
+    if tunnel.get("uplinks") is not None:
+        tunnels[hub]["uplinks"] = _check_uplinks_pool(inventory, hub, tunnel)
     missing = [key for key in HUB_TUNNEL_KEYS if tunnel.get(key) is None]
     for key in missing:
         inventory.add(hub, "hub_tunnel." + key, "not set (hub_tunnel takes %s)" % ", ".join(HUB_TUNNEL_KEYS))
@@ -440,7 +349,7 @@ def _check_tunnel(inventory: _Inventory, hub: str, tunnel, tunnels: dict, seen: 
         if why:
             inventory.add(hub, "hub_tunnel." + key, why)
         elif keep:
-            entry[keep] = _integer(tunnel[key]) if key == "port" else tunnel[key]
+            entry[keep] = integer(tunnel[key]) if key == "port" else tunnel[key]
     if "ipv4" not in missing:
         network, why = tunnel_subnet_problem(tunnel["ipv4"])
         if why:
@@ -454,7 +363,7 @@ def _check_tunnel(inventory: _Inventory, hub: str, tunnel, tunnels: dict, seen: 
             if other != hub:
                 inventory.add(hub, "hub_tunnel." + key, "%s is also the %s of %s's tunnel: each spoke has one interface per hub, "
                               "named after its tunnel and listening on its port, so every hub needs its own"
-                              % (_show(entry[key]), what, other))
+                              % (show(entry[key]), what, other))
     if entry["network"] is not None:
         for other, network in seen.setdefault("network", {}).items():
             if network.overlaps(entry["network"]):
@@ -465,7 +374,7 @@ def _check_tunnel(inventory: _Inventory, hub: str, tunnel, tunnels: dict, seen: 
 
 def _check_spoke_hubs(inventory: _Inventory, spoke: str, tunnels: dict):
     """The hubs of SPOKE whose tunnels can be checked further (those without problems of their own)."""
-    if isinstance(inventory.read(spoke, "spoke_hubs"), _Unreadable):
+    if isinstance(inventory.read(spoke, "spoke_hubs"), Unreadable):
         inventory.readable(spoke, "spoke_hubs")
         return []
     value = inventory.read(spoke, "spoke_hubs")
@@ -476,9 +385,9 @@ def _check_spoke_hubs(inventory: _Inventory, spoke: str, tunnels: dict):
                           "set hub_tunnel on the hubs" % spoke)
         return with_tunnel
     if isinstance(value, str):
-        return inventory.add(spoke, "spoke_hubs", "%s is a string, not a list: write spoke_hubs: [%s]" % (_show(value), value)) or []
+        return inventory.add(spoke, "spoke_hubs", "%s is a string, not a list: write spoke_hubs: [%s]" % (show(value), value)) or []
     if not isinstance(value, list):
-        return inventory.add(spoke, "spoke_hubs", "is %s, not a list of hub names such as [hub-oci, hub-gcp]" % _kind(value)) or []
+        return inventory.add(spoke, "spoke_hubs", "is %s, not a list of hub names such as [hub-oci, hub-gcp]" % kind(value)) or []
     if not value:
         inventory.add(spoke, "spoke_hubs", "is empty: %s would have no tunnel, and every hub would remove it from its peers, which "
                       "cuts the tunnels the controller reaches it through; to take a spoke out, remove it from group spokes" % spoke)
@@ -487,11 +396,11 @@ def _check_spoke_hubs(inventory: _Inventory, spoke: str, tunnels: dict):
     hubs_named = ", ".join(inventory.hubs) or "none"
     for position, hub in enumerate(value):
         if not isinstance(hub, str):
-            inventory.add(spoke, "spoke_hubs[%d]" % position, "%s is %s, not a hub's name" % (_show(hub), _kind(hub)))
+            inventory.add(spoke, "spoke_hubs[%d]" % position, "%s is %s, not a hub's name" % (show(hub), kind(hub)))
         elif hub in value[:position]:
             inventory.add(spoke, "spoke_hubs", "%s is listed twice" % hub)
         elif hub not in inventory.hosts:
-            inventory.add(spoke, "spoke_hubs", "%s is not a host of the inventory (group hubs: %s)" % (_show(hub), hubs_named))
+            inventory.add(spoke, "spoke_hubs", "%s is not a host of the inventory (group hubs: %s)" % (show(hub), hubs_named))
         elif hub not in inventory.hubs:
             inventory.add(spoke, "spoke_hubs", "%s is not a host of group hubs (%s)" % (hub, hubs_named))
         elif hub not in tunnels:
@@ -512,8 +421,8 @@ def _check_site_id(inventory: _Inventory, spoke: str):
     if site_id is UNSET:
         return UNSET
     if isinstance(site_id, bool) or not isinstance(site_id, int):
-        hint = ": write it without quotes" if _integer(site_id) is not None else ""
-        inventory.add(spoke, "site_id", "%s is %s, not an integer%s" % (_show(site_id), _kind(site_id), hint))
+        hint = ": write it without quotes" if integer(site_id) is not None else ""
+        inventory.add(spoke, "site_id", "%s is %s, not an integer%s" % (show(site_id), kind(site_id), hint))
         return UNSET
     if site_id < 1:
         inventory.add(spoke, "site_id", "%d is not a positive integer: site ids start at 1" % site_id)
@@ -524,19 +433,19 @@ def _check_site_id(inventory: _Inventory, spoke: str):
 def _check_index(inventory: _Inventory, spoke: str, hubs: list, tunnels: dict, site_id):
     """This spoke's host number in the tunnels of HUBS, or None (reported when wrong)."""
     index = inventory.read(spoke, "wireguard_host_index")
-    if index is UNSET or (isinstance(index, _Unreadable) and "'site_id' is undefined" in index.why):
+    if index is UNSET or (isinstance(index, Unreadable) and "'site_id' is undefined" in index.why):
         if inventory.read(spoke, "site_id") is UNSET:
             inventory.add(spoke, "site_id", NO_SITE_ID)
         else:
             inventory.add(spoke, "wireguard_host_index", "not set: the spoke's host number in every tunnel, which the shipped "
                           "inventories derive from site_id in group_vars/spokes.yml (wireguard_host_index: \"{{ 10 + site_id | int }}\")")
         return None
-    if isinstance(index, _Unreadable):
+    if isinstance(index, Unreadable):
         inventory.add(spoke, "wireguard_host_index", index.why)
         return None
-    number = _integer(index)
+    number = integer(index)
     if number is None:
-        inventory.add(spoke, "wireguard_host_index", "%s is %s, not an integer" % (_show(index), _kind(index)))
+        inventory.add(spoke, "wireguard_host_index", "%s is %s, not an integer" % (show(index), kind(index)))
         return None
     if number <= HUB_INDEX:
         inventory.add(spoke, "wireguard_host_index", "%d is not above %d: the hub holds host number %d of its tunnel, spokes "
@@ -587,9 +496,9 @@ def _check_spoke(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict):
         value = inventory.readable(spoke, name)
         if value is UNSET:
             continue
-        number = _integer(value)
+        number = integer(value)
         if number is None:
-            inventory.add(spoke, name, "%s is %s, not a number of seconds" % (_show(value), _kind(value)))
+            inventory.add(spoke, name, "%s is %s, not a number of seconds" % (show(value), kind(value)))
         elif highest is None and number < lowest:
             inventory.add(spoke, name, "%d is not a positive number of seconds" % number)
         elif number < lowest or (highest is not None and number > highest):
@@ -599,32 +508,32 @@ def _check_spoke(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict):
 def _check_services(inventory: _Inventory, host: str, name: str, services):
     """A list of {port, protocol: tcp|udp, sources: [prefixes], comment} (the host firewall's services)."""
     if not isinstance(services, list):
-        inventory.add(host, name, "is %s, not a list of {port, protocol, sources, comment}" % _kind(services))
+        inventory.add(host, name, "is %s, not a list of {port, protocol, sources, comment}" % kind(services))
         return
     for position, service in enumerate(services):
         where = "%s[%d]" % (name, position)
         if not isinstance(service, Mapping):
-            inventory.add(host, where, "is %s, not a mapping of port, protocol, sources, comment" % _kind(service))
+            inventory.add(host, where, "is %s, not a mapping of port, protocol, sources, comment" % kind(service))
             continue
         for key in service:
             if key not in ("port", "protocol", "sources", "comment"):
-                inventory.add(host, where, "%s is not one of its keys (port, protocol, sources, comment)" % _show(key))
+                inventory.add(host, where, "%s is not one of its keys (port, protocol, sources, comment)" % show(key))
         if port_problem(service.get("port")):
             inventory.add(host, where + ".port", port_problem(service.get("port")))
         if service.get("protocol") not in ("tcp", "udp"):
-            inventory.add(host, where + ".protocol", "%s is not tcp or udp" % _show(service.get("protocol")))
+            inventory.add(host, where + ".protocol", "%s is not tcp or udp" % show(service.get("protocol")))
         sources = service.get("sources", [])
         if not isinstance(sources, list):
-            inventory.add(host, where + ".sources", "is %s, not a list of prefixes (empty: from anywhere)" % _kind(sources))
+            inventory.add(host, where + ".sources", "is %s, not a list of prefixes (empty: from anywhere)" % kind(sources))
             continue
         for source in sources:
             try:
                 network = ipaddress.ip_network(str(source).strip())
             except ValueError:
-                inventory.add(host, where + ".sources", "%s is not an address or a prefix without host bits" % _show(source))
+                inventory.add(host, where + ".sources", "%s is not an address or a prefix without host bits" % show(source))
                 continue
             if network.version != 6:
-                inventory.add(host, where + ".sources", "%s is IPv4: the public address is IPv6, so only IPv6 sources reach it" % _show(source))
+                inventory.add(host, where + ".sources", "%s is IPv4: the public address is IPv6, so only IPv6 sources reach it" % show(source))
 
 
 def _check_hub_spokes(inventory: _Inventory, hub: str):
@@ -633,11 +542,11 @@ def _check_hub_spokes(inventory: _Inventory, hub: str):
     if listed is UNSET:
         return
     if not isinstance(listed, list) or not all(isinstance(spoke, str) for spoke in listed):
-        inventory.add(hub, "hub_spokes", "is %s, not a list of spoke names" % _kind(listed))
+        inventory.add(hub, "hub_spokes", "is %s, not a list of spoke names" % kind(listed))
         return
     for spoke in listed:
         if spoke not in inventory.spokes:
-            inventory.add(hub, "hub_spokes", "%s is not a host of group spokes (%s)" % (_show(spoke), ", ".join(inventory.spokes) or "none"))
+            inventory.add(hub, "hub_spokes", "%s is not a host of group spokes (%s)" % (show(spoke), ", ".join(inventory.spokes) or "none"))
             continue
         hubs = inventory.hub_names(spoke)
         if hubs is not None and hub not in hubs:
@@ -675,7 +584,7 @@ def _routing_asn(inventory: _Inventory, host: str):
         return None
     if isinstance(site_id, bool) or not isinstance(site_id, int) or site_id < 1:
         if host in inventory.hubs:  # a spoke's site_id is checked with the spoke
-            inventory.add(host, "site_id", "%s is not a positive integer (the AS number for BGP is %d + site_id)" % (_show(site_id), ASN_BASE))
+            inventory.add(host, "site_id", "%s is not a positive integer (the AS number for BGP is %d + site_id)" % (show(site_id), ASN_BASE))
         return None
     why = asn_problem(ASN_BASE + site_id)
     if why:
@@ -690,7 +599,7 @@ def _routing_prefixes(inventory: _Inventory, host: str, routing: bool) -> list:
     if value is UNSET or value == []:
         return []
     if not isinstance(value, list):
-        inventory.add(host, "routing_prefixes", "is %s, not a list of prefixes such as [10.2.0.0/24]" % _kind(value))
+        inventory.add(host, "routing_prefixes", "is %s, not a list of prefixes such as [10.2.0.0/24]" % kind(value))
         return []
     if not routing:
         inventory.add(host, "routing_prefixes", "no hub this host keeps a tunnel to has hub_tunnel.routing bgp, so nothing would "
@@ -703,7 +612,7 @@ def _routing_prefixes(inventory: _Inventory, host: str, routing: bool) -> list:
         if meant is not None:
             inventory.add(host, where, "%s has host bits set; did you mean %s?" % (text, meant))
         elif network is None:
-            inventory.add(host, where, "%s is not a prefix such as 10.2.0.0/24" % _show(text))
+            inventory.add(host, where, "%s is not a prefix such as 10.2.0.0/24" % show(text))
         elif network.version != 4:
             inventory.add(host, where, "%s: the tunnels carry IPv4 routes only (a spoke's public IPv6 comes from its hub's "
                           "hub_public_ipv6)" % network)
@@ -712,6 +621,104 @@ def _routing_prefixes(inventory: _Inventory, host: str, routing: bool) -> list:
         else:
             found.append(network)
     return found
+
+
+def _check_uplinks_pool(inventory: _Inventory, hub: str, tunnel):
+    """The network of hub_tunnel.uplinks ({ipv4, port}: the links of spokes on several uplinks) when it is right, else
+    None (reported)."""
+    pool = tunnel["uplinks"]
+    if not isinstance(pool, Mapping) or set(pool) != set(UPLINKS_KEYS):
+        inventory.add(hub, "hub_tunnel.uplinks", "is not a mapping of ipv4 and port, such as {ipv4: 192.168.41.0/24, port: 51900}")
+        return None
+    if routing_mode(tunnel) != "bgp":
+        inventory.add(hub, "hub_tunnel.uplinks", "needs routing: bgp (the traffic is spread over a site's uplinks by BGP)")
+    why = port_problem(pool["port"])
+    if why:
+        inventory.add(hub, "hub_tunnel.uplinks.port", why)
+    network, meant = read_prefix(str(pool["ipv4"]))
+    if meant is not None:
+        inventory.add(hub, "hub_tunnel.uplinks.ipv4", "%s has host bits set; did you mean %s?" % (pool["ipv4"], meant))
+    elif network is None or network.version != 4 or network.prefixlen > 30:
+        inventory.add(hub, "hub_tunnel.uplinks.ipv4", "%s is not an IPv4 prefix of a few /31 links, such as 192.168.41.0/24" % show(pool["ipv4"]))
+    else:
+        return network
+    return None
+
+
+def _uplinks(inventory: _Inventory, spoke: str):
+    """SPOKE's spoke_uplinks when each is right ({id, name, interface, gateway}), else [] (each problem reported)."""
+    value = inventory.readable(spoke, "spoke_uplinks")
+    if value is UNSET or value == []:
+        return []
+    if not isinstance(value, list):
+        inventory.add(spoke, "spoke_uplinks", "is %s, not a list of {id, name, interface, gateway}" % kind(value))
+        return []
+    good, seen = [], {}
+    for position, uplink in enumerate(value):
+        where = "spoke_uplinks[%d]" % position
+        if not isinstance(uplink, Mapping) or set(uplink) != set(UPLINK_KEYS):
+            inventory.add(spoke, where, "is not a mapping of exactly %s, such as {id: 2, name: softbank, interface: eth1, "
+                          "gateway: 100.64.5.1}" % ", ".join(UPLINK_KEYS))
+            continue
+        problems = []
+        if isinstance(uplink["id"], bool) or not isinstance(uplink["id"], int) or not 1 <= uplink["id"] <= MAX_UPLINK_ID:
+            problems.append(("id", "%s is not an integer from 1 to %d (the uplink's own: its tunnels' addresses and ports come "
+                             "from it)" % (show(uplink["id"]), MAX_UPLINK_ID)))
+        why = interface_problem(uplink["interface"])
+        if why:
+            problems.append(("interface", why))
+        try:
+            gateway = ipaddress.ip_address(str(uplink["gateway"]))
+        except ValueError:
+            gateway = None
+        if gateway is None or gateway.version != 4:
+            problems.append(("gateway", "%s is not an IPv4 address (the uplink's router)" % show(uplink["gateway"])))
+        for key in ("id", "name", "interface"):
+            other = seen.setdefault((key, uplink[key] if not isinstance(uplink[key], (list, dict)) else repr(uplink[key])), position)
+            if other != position:
+                problems.append((key, "%s is also the %s of spoke_uplinks[%d]: each uplink needs its own" % (show(uplink[key]), key, other)))
+        for key, why in problems:
+            inventory.add(spoke, "%s.%s" % (where, key), why)
+        if not problems:
+            good.append(uplink)
+    return good
+
+
+def _check_uplinks(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict):
+    """A spoke on several uplinks: to hubs in mode bgp with a links pool only; every link fits its pool, has a name
+    wg-quick takes, and a port no other tunnel of the spoke or the hub has."""
+    uplinks = _uplinks(inventory, spoke)
+    site_id = inventory.read(spoke, "site_id")
+    if not uplinks or isinstance(site_id, bool) or not isinstance(site_id, int) or site_id < 1:
+        return
+    for hub in inventory.hub_names(spoke) or ():
+        tunnel = inventory.read(hub, "hub_tunnel")
+        if not isinstance(tunnel, Mapping) or hub not in tunnels:
+            continue
+        if routing_mode(tunnel) != "bgp" or tunnels[hub].get("uplinks") is None:
+            inventory.add(spoke, "spoke_uplinks", "%s is not in mode bgp with uplinks (hub_tunnel.routing: bgp, hub_tunnel.uplinks): a "
+                          "site on several uplinks keeps a tunnel per uplink to hubs that spread its traffic over them by BGP" % hub)
+            continue
+        if inventory.read(hub, "hub_public_ipv6") not in (UNSET, None, {}):
+            inventory.add(spoke, "spoke_uplinks", "%s hands out public IPv6 (hub_public_ipv6), which a site on several uplinks "
+                          "does not take yet" % hub)
+        for uplink in uplinks:
+            try:
+                link = uplink_link(dict(tunnel), site_id, uplink)
+            except AnsibleFilterError as error:
+                inventory.add(spoke, "spoke_uplinks", "%s: %s" % (hub, error.message))
+                continue
+            why = wg_quick_name_problem(link["interface"])
+            if why:
+                inventory.add(spoke, "spoke_uplinks", "the tunnel to %s over uplink %d: %s (shorten hub_tunnel.interface)"
+                              % (hub, uplink["id"], why))
+            tunnel_ports = {tunnels[name]["port"]: "the tunnel of %s" % name for name in tunnels if tunnels[name]["port"] is not None}
+            for host in (hub, spoke):
+                ports = taken.setdefault("link_port", {}).setdefault(host, dict(tunnel_ports))
+                other = ports.setdefault(link["port"], "link %s" % link["interface"])
+                if other != "link %s" % link["interface"]:
+                    inventory.add(spoke, "spoke_uplinks", "the port %d of link %s is also the port of %s on %s: give hub_tunnel.uplinks.port "
+                                  "of %s a range of its own" % (link["port"], link["interface"], other, host, hub))
 
 
 def _check_routing(inventory: _Inventory, tunnels: dict):
@@ -725,8 +732,8 @@ def _check_routing(inventory: _Inventory, tunnels: dict):
         for network in _routing_prefixes(inventory, host, routing):
             clash = next(((other, known) for other, known in announced if known.overlaps(network)), None)
             if clash is None:
-                clash = next(((hub, tunnel["network"]) for hub, tunnel in tunnels.items()
-                              if tunnel["network"] is not None and tunnel["network"].overlaps(network)), None)
+                clash = next(((hub, pool) for hub, tunnel in tunnels.items() for pool in (tunnel["network"], tunnel.get("uplinks"))
+                              if pool is not None and pool.overlaps(network)), None)
                 what = "the tunnel of"
             else:
                 what = "announced by" if clash[0] != host else "also listed by"
@@ -760,27 +767,12 @@ def inventory_problems(hostvars, groups) -> list[str]:
     for spoke in inventory.spokes:
         if spoke not in inventory.hubs:
             _check_spoke(inventory, spoke, tunnels, taken)
+            _check_uplinks(inventory, spoke, tunnels, taken)
     for hub in inventory.hubs:
         if hub in tunnels:
             _check_hub_spokes(inventory, hub)
     _check_routing(inventory, tunnels)
     return ["%s: %s" % (host, problem) for host in inventory.problems for problem in inventory.problems[host]]
-
-
-def spokes_of_hub(hostvars, groups, hub) -> list[str]:
-    """The spokes whose spoke_hubs name HUB (unset: every hub with a hub_tunnel, the spoke role's default), in group order."""
-    inventory = _Inventory(hostvars, groups)
-    found = []
-    for spoke in inventory.spokes:
-        value = inventory.read(spoke, "spoke_hubs")
-        if isinstance(value, _Unreadable):
-            raise AnsibleFilterError("%s: spoke_hubs: %s" % (spoke, value.why))
-        hubs = inventory.hub_names(spoke)
-        if hubs is None:
-            raise AnsibleFilterError("%s: spoke_hubs: is %s, not a list of hub names (playbooks/validate.yml says more)" % (spoke, _kind(value)))
-        if hub in hubs:
-            found.append(spoke)
-    return found
 
 
 class FilterModule:

@@ -16,11 +16,20 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleError, AnsibleFilterError
-from jinja2 import Undefined
 from jinja2.exceptions import TemplateError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_host
 from ansible_collections.multisite.vpn.plugins.filter.wireguard import HUB_INDEX
+from ansible_collections.multisite.vpn.plugins.plugin_utils.inventory_values import (
+    UNSET,
+    Unreadable,
+    error_line,
+    kind,
+    port_problem,
+    read,
+    show,
+    spokes_of_hub,
+)
 
 VARIABLE = "hub_reverse_proxy"
 KEYS = ("name", "port", "mode", "spoke", "spoke_port", "send_proxy", "check_interval_ms", "comment")
@@ -30,7 +39,6 @@ MODES = ("tcp", "http")
 # It names a frontend and a backend of haproxy.cfg and an iptables comment (255 characters at most).
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_NAME_LENGTH = 64
-MAX_PORT = 65535
 # Below this, the checks of every entry are a steady load on the spoke's uplink (Starlink) for little gain.
 MIN_CHECK_INTERVAL_MS = 100
 # A spoke is marked down after FALL failed checks in a row, and up again after RISE good ones: one lost check on a
@@ -40,11 +48,6 @@ RISE = 2
 # What HAProxy accepts in a server's name; any other character of an inventory name becomes '_'.
 SERVER_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 SSH_PORT = 22
-SHOWN_LENGTH = 60
-# What YAML makes of an unquoted value (bool before int: True is an int too).
-KINDS = ((bool, "true or false"), (int, "an integer"), (float, "a number"), (str, "a string"), (Mapping, "a mapping"),
-         (list, "a list"), (type(None), "null"))
-UNSET = object()
 
 GLOBAL_SECTION = """\
 global
@@ -68,47 +71,17 @@ defaults
 """
 
 
-def _kind(value) -> str:
-    return next((name for types, name in KINDS if isinstance(value, types)), type(value).__name__)
-
-
-def _show(value) -> str:
-    """VALUE for a message: Python's repr, cut short."""
-    text = repr(str(value) if isinstance(value, str) else value)
-    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 3] + "..."
-
-
-def _why(error: Exception) -> str:
-    return (getattr(error, "message", None) or str(error) or type(error).__name__).strip().splitlines()[0]
-
-
 def _read(hostvars, host: str, name: str):
-    """(value, None) for NAME in HOST's variables, (UNSET, None) when it is unset, (UNSET, why) when its template fails.
-
-    A template that fails gives an undefined value (ansible-core 2.19 puts a marker in its place, which raises when
-    used) or raises at once (earlier versions).
-    """
+    """(value, None) for NAME in HOST's variables (read whole, as inventory_values.read reads it), (UNSET, None) when it
+    is unset, (UNSET, why) when it cannot be read."""
     try:
         variables = hostvars[host]
-        if name not in variables:
-            return UNSET, None
-        value = variables[name]
-        if isinstance(value, Undefined):
-            str(value)  # raises, with the reason
-            return UNSET, "it is undefined"
-        return value, None
     except (AnsibleError, TemplateError, KeyError) as error:
-        return UNSET, "its template failed: " + _why(error)
-
-
-def _port_problem(value) -> str | None:
-    """Why VALUE is not a port number, or None. A string is refused: YAML gives a number unless it is quoted."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        hint = ": write it without quotes" if isinstance(value, str) and value.strip().isdigit() else ""
-        return "%s is %s, not a port number (1-%d)%s" % (_show(value), _kind(value), MAX_PORT, hint)
-    if not 1 <= value <= MAX_PORT:
-        return "%d is outside 1-%d" % (value, MAX_PORT)
-    return None
+        return UNSET, "its template failed: " + error_line(error)
+    value = read(variables, name)
+    if isinstance(value, Unreadable):
+        return UNSET, value.why
+    return value, None
 
 
 def _value_problem(key: str, value) -> str | None:
@@ -116,26 +89,27 @@ def _value_problem(key: str, value) -> str | None:
     if key == "name":
         if not isinstance(value, str) or not NAME.fullmatch(value):
             return ("%s is not a name of 1 to %d letters, digits, '-' and '_' (it names the entry's frontend and backend in "
-                    "haproxy.cfg)" % (_show(value), MAX_NAME_LENGTH))
+                    "haproxy.cfg)" % (show(value), MAX_NAME_LENGTH))
     elif key in ("port", "spoke_port"):
-        return _port_problem(value)
+        # A string is refused: YAML gives a number unless it is quoted.
+        return port_problem(value, digits=False)
     elif key == "mode":
         if value not in MODES:
-            return "%s is not tcp or http" % _show(value)
+            return "%s is not tcp or http" % show(value)
     elif key == "spoke":
         if not isinstance(value, str) or not value:
-            return "%s is %s, not the inventory name of a spoke" % (_show(value), _kind(value))
+            return "%s is %s, not the inventory name of a spoke" % (show(value), kind(value))
     elif key == "send_proxy":
         if not isinstance(value, bool):
-            return "%s is %s, not true or false" % (_show(value), _kind(value))
+            return "%s is %s, not true or false" % (show(value), kind(value))
     elif key == "check_interval_ms":
         if isinstance(value, bool) or not isinstance(value, int):
-            return "%s is %s, not a number of milliseconds" % (_show(value), _kind(value))
+            return "%s is %s, not a number of milliseconds" % (show(value), kind(value))
         if value < MIN_CHECK_INTERVAL_MS:
             return "%d is below %d (milliseconds between two health checks of the spoke)" % (value, MIN_CHECK_INTERVAL_MS)
     elif key == "comment":
         if not isinstance(value, str):
-            return "is %s, not a string" % _kind(value)
+            return "is %s, not a string" % kind(value)
         if "\n" in value or "\r" in value:
             return "holds a line break: it is one comment line above the entry in haproxy.cfg"
     return None
@@ -145,18 +119,18 @@ def _entries(entries):
     """(the mappings of ENTRIES, each as (position, its keys with their defaults, the keys found wrong), or None; the
     problems) of ENTRIES alone. Each problem is (position, message); position -1 is the whole list."""
     if not isinstance(entries, list):
-        return None, [(-1, "%s: is %s, not a list of {%s}" % (VARIABLE, _kind(entries), ", ".join(KEYS)))]
+        return None, [(-1, "%s: is %s, not a list of {%s}" % (VARIABLE, kind(entries), ", ".join(KEYS)))]
     problems, checked = [], []
     names, ports = {}, {}
     for position, entry in enumerate(entries):
         where = "%s[%d]" % (VARIABLE, position)
         if not isinstance(entry, Mapping):
-            problems.append((position, "%s: is %s, not a mapping of %s" % (where, _kind(entry), ", ".join(KEYS))))
+            problems.append((position, "%s: is %s, not a mapping of %s" % (where, kind(entry), ", ".join(KEYS))))
             continue
         wrong = set()
         for key in entry:
             if key not in KEYS:
-                problems.append((position, "%s: %s is not one of its keys (%s)" % (where, _show(key), ", ".join(KEYS))))
+                problems.append((position, "%s: %s is not one of its keys (%s)" % (where, show(key), ", ".join(KEYS))))
                 wrong.add(key)
         complete = {**DEFAULTS, **{key: entry[key] for key in KEYS if key in entry}}
         for key in KEYS:
@@ -172,7 +146,7 @@ def _entries(entries):
                 continue
             if complete[key] in seen:
                 problems.append((position, "%s.%s: %s is also the %s of %s[%d]: each entry needs its own (%s)"
-                                 % (where, key, _show(complete[key]), key, VARIABLE, seen[complete[key]], what)))
+                                 % (where, key, show(complete[key]), key, VARIABLE, seen[complete[key]], what)))
                 wrong.add(key)
             else:
                 seen[complete[key]] = position
@@ -218,7 +192,7 @@ def _tunnel_subnet(hostvars, hub: str):
         subnet = tunnel["ipv4"]
         subnet_host(subnet, HUB_INDEX)
     except (AnsibleError, TemplateError) as error:
-        message = "the spokes' addresses in this hub's tunnel cannot be computed: hub_tunnel.ipv4: %s" % _why(error)
+        message = "the spokes' addresses in this hub's tunnel cannot be computed: hub_tunnel.ipv4: %s" % error_line(error)
     else:
         return str(subnet), None
     # Raised outside the except clause: ansible-core 2.19 appends a chained cause's text to a message.
@@ -241,9 +215,6 @@ def _spoke_address(hostvars, spoke: str, subnet: str):
 
 def _hub_spokes(hostvars, groups, hub: str):
     """(the spokes that keep a tunnel to HUB, None), or (None, why that cannot be told)."""
-    # Imported here: inventory_checks imports this module, to check hub_reverse_proxy with the whole inventory.
-    from ansible_collections.multisite.vpn.plugins.filter.inventory_checks import spokes_of_hub
-
     try:
         return spokes_of_hub(hostvars, groups, hub), None
     except AnsibleFilterError as error:
@@ -279,7 +250,7 @@ def reverse_proxy_problems(entries, hostvars, groups, hub) -> list[str]:
         why = None
         if spoke not in spokes:
             why = ("%s is not a host of group spokes (%s): the target of a reverse proxy is a spoke of the inventory"
-                   % (_show(spoke), ", ".join(spokes) or "none"))
+                   % (show(spoke), ", ".join(spokes) or "none"))
         elif no_subnet:
             pass  # reported once, above: without the hub's tunnel no spoke has an address to check
         elif no_hub_spokes:

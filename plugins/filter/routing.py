@@ -21,6 +21,7 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_host
+from ansible_collections.multisite.vpn.plugins.filter.uplinks import hub_uplink_links, spoke_uplink_links
 
 # RFC 6996's private AS numbers (RFC 7300 keeps 65535 and 4294967295 out).
 PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
@@ -110,9 +111,9 @@ def _networks(prefixes, what: str) -> list:
         raise AnsibleFilterError("%s: %s" % (what, error)) from None
 
 
-def _protocol_name(host: str) -> str:
-    """A BIRD protocol name for a session with HOST: letters, digits and '_' only."""
-    return "bgp_" + re.sub(r"[^A-Za-z0-9_]", "_", host)
+def _protocol_name(host: str, uplink_id=None) -> str:
+    """A BIRD protocol name for a session with HOST (over its uplink UPLINK_ID): letters, digits and '_' only."""
+    return "bgp_" + re.sub(r"[^A-Za-z0-9_]", "_", host) + ("" if uplink_id is None else "_%d" % uplink_id)
 
 
 def routing_sessions(hostvars, host, peers) -> list[dict]:
@@ -126,20 +127,32 @@ def routing_sessions(hostvars, host, peers) -> list[dict]:
     if tunnel:
         if routing_mode(tunnel) != "bgp":
             return []
+        # A spoke on several uplinks has a link (an interface of its own) per uplink instead of a peer of the tunnel.
+        links = {}
+        for link in hub_uplink_links(hostvars, host, peers):
+            links.setdefault(link["spoke"], []).append(link)
         for spoke in peers:
-            index = hostvars[spoke].get("wireguard_host_index")
+            accept = [str(network) for network in _networks(hostvars[spoke].get("routing_prefixes"), "%s: routing_prefixes" % spoke)]
+            asn = routing_asn(hostvars, spoke)
+            if spoke in links:
+                sessions += [{"name": _protocol_name(spoke, link["uplink_id"]), "neighbor": link["spoke_address"],
+                              "interface": link["interface"], "asn": asn, "accept": accept} for link in links[spoke]]
+                continue
             sessions.append({
                 "name": _protocol_name(spoke),
-                "neighbor": subnet_host(tunnel["ipv4"], index),
+                "neighbor": subnet_host(tunnel["ipv4"], hostvars[spoke].get("wireguard_host_index")),
                 "interface": tunnel["interface"],
-                "asn": routing_asn(hostvars, spoke),
-                "accept": [str(network) for network in _networks(hostvars[spoke].get("routing_prefixes"), "%s: routing_prefixes" % spoke)],
+                "asn": asn,
+                "accept": accept,
             })
         return sessions
-    for hub in peers:
-        hub_tunnel = hostvars[hub].get("hub_tunnel") or {}
-        if routing_mode(hub_tunnel) != "bgp":
-            continue
+    bgp_hubs = [hub for hub in peers if routing_mode(hostvars[hub].get("hub_tunnel")) == "bgp"]
+    if hostvars[host].get("spoke_uplinks"):
+        return [{"name": _protocol_name(link["hub"], link["uplink_id"]), "neighbor": link["hub_address"],
+                 "interface": link["interface"], "asn": routing_asn(hostvars, link["hub"]), "accept": None}
+                for link in spoke_uplink_links(hostvars, host, bgp_hubs)]
+    for hub in bgp_hubs:
+        hub_tunnel = hostvars[hub]["hub_tunnel"]
         sessions.append({
             "name": _protocol_name(hub),
             "neighbor": subnet_host(hub_tunnel["ipv4"], 1),

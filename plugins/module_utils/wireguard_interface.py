@@ -155,9 +155,67 @@ def peer_address_problem(peer_address, addresses: list) -> str | None:
     return None
 
 
-def input_problems(interface: str, addresses: list, listen_port, routes=(), peer_address=None) -> list[str]:
+# The rule that sends the tunnel's own packets (marked) to its uplink's table: ahead of the rules of routes by source.
+UPLINK_RULE_PRIORITY = 30000
+
+
+def uplink_problem(uplink, listen_port) -> str | None:
+    """Why UPLINK ({interface, gateway}: the uplink the tunnel's own packets leave by) cannot be, or None."""
+    if not isinstance(uplink, dict) or set(uplink) != {"interface", "gateway"}:
+        return "is not a mapping of interface and gateway, such as {interface: eth1, gateway: 100.64.5.1}"
+    why = interface_name_problem(uplink["interface"])
+    if why:
+        return "interface: %s" % why
+    try:
+        gateway = ipaddress.ip_address(str(uplink["gateway"]).strip())
+    except ValueError:
+        return "gateway %r is not an IPv4 address" % (uplink["gateway"],)
+    if gateway.version != 4:
+        return "gateway %s is not an IPv4 address" % gateway
+    if listen_port is None:
+        return "needs listen_port: it is the mark of the tunnel's packets and the number of the uplink's table"
+    return None
+
+
+def uplink_gateway_problem(uplink: dict, addresses_text: str) -> str | None:
+    """Why UPLINK's gateway is not on its interface, whose IPv4 addresses `ip -4 -o addr show dev IF` printed as
+    ADDRESSES_TEXT, or None: a gateway off the interface would send the tunnel nowhere, silently."""
+    gateway = ipaddress.ip_address(str(uplink["gateway"]).strip())
+    found = []
+    for line in addresses_text.splitlines():
+        words = line.split()
+        if "inet" in words[:-1]:
+            try:
+                found.append(ipaddress.ip_interface(words[words.index("inet") + 1]))
+            except ValueError:
+                continue
+    if any(gateway in address.network for address in found):
+        return None
+    has = ", ".join(str(address) for address in found) or "no IPv4 address"
+    return ("gateway %s is not on %s (it has %s): the tunnel's packets would not leave by that uplink"
+            % (gateway, uplink["interface"], has))
+
+
+def uplink_lines(uplink: dict, listen_port: int) -> list[str]:
+    """wg-quick settings that send the tunnel's own packets out of UPLINK: marked with LISTEN_PORT, which a rule sends
+    to the table of that number, whose default route is the uplink's gateway."""
+    rule = "ip -4 rule %%s fwmark %d lookup %d priority %d" % (listen_port, listen_port, UPLINK_RULE_PRIORITY)
+    return [
+        "FwMark = %d" % listen_port,
+        "PostUp = ip -4 route replace default via %s dev %s onlink table %d" % (str(uplink["gateway"]).strip(), uplink["interface"], listen_port),
+        "PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add"),
+        "PostDown = " + rule % "del",
+        "PostDown = ip -4 route flush table %d" % listen_port,
+    ]
+
+
+def input_problems(interface: str, addresses: list, listen_port, routes=(), peer_address=None, uplink=None) -> list[str]:
     """Every problem of the interface's own options, each naming its option."""
     problems = []
+    if uplink is not None:
+        why = uplink_problem(uplink, listen_port)
+        if why:
+            problems.append("uplink: %s" % why)
     if peer_address is not None:
         why = peer_address_problem(peer_address, addresses)
         if why:
@@ -196,12 +254,13 @@ def drop_in_path(unit_directory: str, interface: str) -> str:
     return "%s/%s.d/multisite-vpn.conf" % (unit_directory, unit_name(interface))
 
 
-def render_conf(interface: str, addresses: list[str], listen_port: int | None, routes=(), peer_address=None) -> str:
+def render_conf(interface: str, addresses: list[str], listen_port: int | None, routes=(), peer_address=None, uplink=None) -> str:
     """The wg-quick configuration: interface settings only. The private key is set from its file and the peers are
     loaded from theirs once the interface is up, then the routes are added (wg-quick adds none for those peers).
 
     With PEER_ADDRESS, the IPv4 address is a point-to-point one (wg-quick's Address cannot say so): the kernel routes
-    the far end alone into the interface, and BGP's neighbour there counts as directly connected."""
+    the far end alone into the interface, and BGP's neighbour there counts as directly connected. With UPLINK, the
+    tunnel's own packets leave by that uplink (uplink_lines)."""
     addresses = [address.strip() for address in addresses]
     point_to_point = [address for address in addresses if peer_address is not None and ":" not in address]
     listed = [address for address in addresses if address not in point_to_point]
@@ -215,6 +274,8 @@ def render_conf(interface: str, addresses: list[str], listen_port: int | None, r
         lines.append("Address = %s" % ", ".join(listed))
     if listen_port is not None:
         lines.append("ListenPort = %d" % listen_port)
+    if uplink is not None:
+        lines += uplink_lines(uplink, listen_port)
     lines += ["PostUp = ip -4 address add %s peer %s/32 dev %%i" % (address, ipaddress.ip_interface(str(peer_address).strip()).ip)
               for address in point_to_point]
     lines += [

@@ -46,6 +46,23 @@ options:
         kernel routes the far end alone into the interface rather than the tunnel's whole subnet, and BGP counts the
         neighbour there as directly connected.
     type: str
+  uplink:
+    description:
+      - The uplink the tunnel's own packets leave by, for a site on several uplinks (seed 003) that keeps one tunnel per
+        uplink to the same hub. The packets carry O(listen_port) as their mark (C(FwMark)), and a rule (C(ip rule fwmark))
+        sends them to the table of that number, whose default route is O(uplink.gateway) on O(uplink.interface).
+      - Needs O(listen_port). The interface must exist and O(uplink.gateway) must be in one of its IPv4 prefixes, or the
+        module fails before it changes anything (the tunnel would not leave by that uplink).
+    type: dict
+    suboptions:
+      interface:
+        description: The uplink's network interface, for example V(eth1).
+        type: str
+        required: true
+      gateway:
+        description: The uplink's IPv4 gateway, for example the CGNAT router V(100.64.5.1).
+        type: str
+        required: true
   listen_port:
     description:
       - The UDP port the interface listens on, 1 to 65535. When absent the kernel picks one at each start.
@@ -267,6 +284,7 @@ def main():
             address=dict(type="list", elements="str", required=True),
             listen_port=dict(type="int"),
             peer_address=dict(type="str"),
+            uplink=dict(type="dict", options={"interface": dict(type="str", required=True), "gateway": dict(type="str", required=True)}),
             routes=dict(type="list", elements="dict", default=[],
                         options={"to": dict(type="str", required=True), "from": dict(type="str"), "table": dict(type="int"),
                                  "except_udp_ports": dict(type="list", elements="int", default=[])}),
@@ -281,9 +299,17 @@ def main():
     diffs = []
     try:
         problems = wg_interface.input_problems(interface, module.params["address"], module.params["listen_port"],
-                                               module.params["routes"], module.params["peer_address"])
+                                               module.params["routes"], module.params["peer_address"], module.params["uplink"])
         if problems:
             raise WireGuardError("; ".join(problems))
+        uplink = module.params["uplink"]
+        if uplink is not None:
+            rc, out, err = module.run_command(["ip", "-4", "-o", "address", "show", "dev", uplink["interface"]])
+            if rc != 0:
+                raise WireGuardError("uplink: interface %s does not exist on this host (%s)" % (uplink["interface"], err.strip()))
+            why = wg_interface.uplink_gateway_problem(uplink, out)
+            if why:
+                raise WireGuardError("uplink: " + why)
         given_key = None if module.params["private_key"] is None else key_from_option(module.params["private_key"])
         desired_peers = validate_arguments(interface, module.params["peers"], module.params["exclusive"], module.params["allow_empty"])
         wg = module.get_bin_path("wg")
@@ -293,7 +319,7 @@ def main():
 
         key = key_file.ensure_key_file(module, wg, wg_interface.key_path(interface), given_key)
         conf_text = wg_interface.render_conf(interface, module.params["address"], module.params["listen_port"],
-                                             module.params["routes"], module.params["peer_address"])
+                                             module.params["routes"], module.params["peer_address"], module.params["uplink"])
         conf = OwnedFile(wg_interface.conf_path(interface), conf_text, wg_interface.CONF_MODE, CONF_DIR_MODE)
         drop_in = OwnedFile(wg_interface.drop_in_path(systemd_unit.UNIT_DIRECTORY, interface), wg_interface.DROP_IN, wg_interface.DROP_IN_MODE)
         unit = wg_interface.unit_name(interface)

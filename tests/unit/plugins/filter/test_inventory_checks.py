@@ -111,9 +111,14 @@ def service(**changed):
 
 
 ALL_SPOKES = ("spoke-jp", "spoke-us", "spoke-de")
+# spoke-us on two uplinks, to hub-oci alone (in mode bgp, with a links pool).
+HOME_UPLINKS = [{"id": 1, "name": "docomo", "interface": "eth0", "gateway": "100.64.4.1"},
+                {"id": 2, "name": "softbank", "interface": "eth1", "gateway": "100.64.5.1"}]
 # hub-oci in mode bgp, as a site of its own; each spoke with a LAN.
 BGP = {"hub-oci": {"hub_tunnel": oci(routing="bgp"), "site_id": 101},
        **{spoke: {"routing_prefixes": ["10.%d.0.0/24" % site_id]} for site_id, spoke in enumerate(ALL_SPOKES, 1)}}
+HOME = {**BGP, "hub-oci": {**BGP["hub-oci"], "hub_tunnel": oci(routing="bgp", uplinks={"ipv4": "192.168.41.0/24", "port": 51900})},
+        "spoke-us": {**BGP["spoke-us"], "spoke_hubs": ["hub-oci"], "spoke_uplinks": HOME_UPLINKS}}
 
 CASES = [
     ("good", {}, []),
@@ -313,6 +318,45 @@ CASES = [
      [("hub-oci: routing_bfd: multiplier 1 is below 3", "")]),
     ("routing-bfd-not-a-mapping", {**BGP, "spoke-us": {"routing_bfd": 200}},
      [("spoke-us: routing_bfd: is not a mapping", "")]),
+    # a site on several uplinks (spoke_uplinks): one tunnel per hub and uplink, to hubs in mode bgp with a links pool
+    ("good-uplinks", HOME, []),
+    ("uplinks-pool-not-a-mapping", {**HOME, "hub-oci": {**HOME["hub-oci"], "hub_tunnel": oci(routing="bgp", uplinks="192.168.41.0/24")}},
+     [("hub-oci: hub_tunnel.uplinks: is not a mapping of ipv4 and port", ""),
+      ("spoke-us: spoke_uplinks: hub-oci is not in mode bgp with uplinks", "")]),
+    ("uplinks-pool-host-bits", {**HOME, "hub-oci": {**HOME["hub-oci"], "hub_tunnel": oci(routing="bgp", uplinks={"ipv4": "192.168.41.1/24", "port": 51900})}},
+     [("hub-oci: hub_tunnel.uplinks.ipv4: 192.168.41.1/24 has host bits set; did you mean 192.168.41.0/24?", ""),
+      ("spoke-us: spoke_uplinks: hub-oci is not in mode bgp with uplinks", "")]),
+    ("uplinks-pool-on-a-static-hub", {"hub-oci": {"hub_tunnel": oci(uplinks={"ipv4": "192.168.41.0/24", "port": 51900})}},
+     [("hub-oci: hub_tunnel.uplinks: needs routing: bgp", "")]),
+    ("uplinks-pool-too-small", {**HOME, "hub-oci": {**HOME["hub-oci"], "hub_tunnel": oci(routing="bgp", uplinks={"ipv4": "192.168.41.0/28", "port": 51900})}},
+     [("spoke-us: spoke_uplinks: hub-oci: site 2's uplink 1 needs link 17 of 192.168.41.0/28", ""),
+      ("spoke-us: spoke_uplinks: hub-oci: site 2's uplink 2 needs link 18", "")]),
+    ("uplinks-to-a-static-hub", {**HOME, "spoke-us": {**HOME["spoke-us"], "spoke_hubs": ["hub-oci", "hub-gcp"]}},
+     [("spoke-us: spoke_uplinks: hub-gcp is not in mode bgp with uplinks", "spread its traffic over them by BGP")]),
+    ("uplinks-not-a-list", {**HOME, "spoke-us": {**HOME["spoke-us"], "spoke_uplinks": {"id": 1}}},
+     [("spoke-us: spoke_uplinks: is a mapping, not a list", "")]),
+    ("uplinks-missing-key", {**HOME, "spoke-us": {**HOME["spoke-us"], "spoke_uplinks": [{"id": 1, "interface": "eth0", "gateway": "100.64.2.1"}]}},
+     [("spoke-us: spoke_uplinks[0]: is not a mapping of exactly id, name, interface, gateway", "")]),
+    ("uplinks-bad-values", {**HOME, "spoke-us": {**HOME["spoke-us"], "spoke_uplinks": [
+        {"id": 8, "name": "a", "interface": "eth0/1", "gateway": "fe80::1"},
+        {"id": "2", "name": "b", "interface": "eth1", "gateway": "router"}]}},
+     [("spoke-us: spoke_uplinks[0].id: 8 is not an integer from 1 to 7", ""), ("spoke-us: spoke_uplinks[0].interface: ", ""),
+      ("spoke-us: spoke_uplinks[0].gateway: 'fe80::1' is not an IPv4 address", ""),
+      ("spoke-us: spoke_uplinks[1].id: '2' is not an integer from 1 to 7", ""),
+      ("spoke-us: spoke_uplinks[1].gateway: 'router' is not an IPv4 address", "")]),
+    ("uplinks-twice", {**HOME, "spoke-us": {**HOME["spoke-us"], "spoke_uplinks": [
+        {"id": 1, "name": "a", "interface": "eth0", "gateway": "100.64.2.1"}, {"id": 1, "name": "a", "interface": "eth0", "gateway": "100.64.3.1"}]}},
+     [("spoke-us: spoke_uplinks[1].id: 1 is also the id of spoke_uplinks[0]", ""), ("spoke-us: spoke_uplinks[1].name: ", "also the name"),
+      ("spoke-us: spoke_uplinks[1].interface: 'eth0' is also the interface", "")]),
+    ("uplinks-link-name-too-long",
+     {**HOME, "hub-oci": {**HOME["hub-oci"], "hub_tunnel": oci(interface="wg-oci-tokyo", routing="bgp", uplinks={"ipv4": "192.168.41.0/24", "port": 51900})}},
+     [("spoke-us: spoke_uplinks: the tunnel to hub-oci over uplink 1: ", "shorten hub_tunnel.interface"),
+      ("spoke-us: spoke_uplinks: the tunnel to hub-oci over uplink 2: ", "")]),
+    ("uplinks-port-of-a-tunnel", {**HOME, "hub-oci": {**HOME["hub-oci"], "hub_tunnel": oci(routing="bgp", uplinks={"ipv4": "192.168.41.0/24", "port": 51804})}},
+     [("spoke-us: spoke_uplinks: the port 51821 of link wg-oci-2-1 is also the port of the tunnel of hub-gcp on hub-oci", ""),
+      ("spoke-us: spoke_uplinks: the port 51821 of link wg-oci-2-1 is also the port of the tunnel of hub-gcp on spoke-us", "")]),
+    ("uplinks-prefix-in-the-pool", {**HOME, "spoke-jp": {"routing_prefixes": ["192.168.41.128/25"]}},
+     [("spoke-jp: routing_prefixes: 192.168.41.128/25 overlaps 192.168.41.0/24, the tunnel of hub-oci", "")]),
 ]
 
 

@@ -187,3 +187,44 @@ def test_peer_address_problem(addresses, peer, problem):
     problems = wg_interface.input_problems("wg-oci", addresses, 51820, peer_address=peer)
     assert problems == ([] if problem is None else [problems[0]]) and (problem is None or problem in problems[0]), problems
     assert problem is None or problems[0].startswith("peer_address: ")
+
+
+def test_render_conf_with_an_uplink():
+    text = wg_interface.render_conf("wg-oci-4-2", ["192.168.41.69/32"], 51934, peer_address="192.168.41.68",
+                                    uplink={"interface": "eth1", "gateway": "100.64.5.1"})
+    lines = text.splitlines()
+    assert "FwMark = 51934" in lines
+    assert "PostUp = ip -4 route replace default via 100.64.5.1 dev eth1 onlink table 51934" in lines
+    assert ("PostUp = ip -4 rule del fwmark 51934 lookup 51934 priority 30000 2>/dev/null || true; "
+            "ip -4 rule add fwmark 51934 lookup 51934 priority 30000") in lines
+    assert "PostDown = ip -4 rule del fwmark 51934 lookup 51934 priority 30000" in lines
+    assert "PostDown = ip -4 route flush table 51934" in lines
+
+
+@pytest.mark.parametrize(("uplink", "port", "problem"), [
+    ({"interface": "eth1", "gateway": "100.64.5.1"}, 51934, None),
+    ({"interface": "eth1", "gateway": "100.64.5.1"}, None, "uplink: needs listen_port"),
+    ({"interface": "eth1", "gateway": "fe80::1"}, 51934, "uplink: gateway fe80::1 is not an IPv4 address"),
+    ({"interface": "eth1", "gateway": "router"}, 51934, "uplink: gateway 'router' is not an IPv4 address"),
+    ({"interface": "eth1/x", "gateway": "100.64.5.1"}, 51934, "uplink: interface: "),
+    ({"interface": "eth1"}, 51934, "uplink: is not a mapping of interface and gateway"),
+    ("eth1", 51934, "uplink: is not a mapping of interface and gateway"),
+])
+def test_uplink_problem(uplink, port, problem):
+    problems = wg_interface.input_problems("wg-oci-4-2", ["192.168.41.69/32"], port, uplink=uplink)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("3: eth1    inet 100.64.5.10/24 brd 100.64.5.255 scope global eth1\\       valid_lft forever preferred_lft forever\n", None),
+    ("3: eth1    inet 100.64.6.10/24 brd 100.64.6.255 scope global eth1\\       valid_lft forever preferred_lft forever\n",
+     "gateway 100.64.5.1 is not on eth1 (it has 100.64.6.10/24): the tunnel's packets would not leave by that uplink"),
+    ("", "gateway 100.64.5.1 is not on eth1 (it has no IPv4 address)"),
+    ("3: eth1    inet 100.64.6.10/24 scope global eth1\n3: eth1    inet 100.64.5.2/30 scope global eth1\n", None),
+])
+def test_uplink_gateway_problem(text, problem):
+    why = wg_interface.uplink_gateway_problem({"interface": "eth1", "gateway": "100.64.5.1"}, text)
+    assert why == problem or (problem is not None and why is not None and why.startswith(problem))
