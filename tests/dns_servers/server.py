@@ -286,6 +286,8 @@ def _answers_soa(zone: dns.name.Name, port: int, via_tcp: bool) -> bool:
     send = dns.query.tcp if via_tcp else dns.query.udp
     try:
         response = send(query, ADDRESS, port=port, timeout=PROBE_TIMEOUT)
-    except (dns.exception.Timeout, OSError):
+    except (dns.exception.DNSException, OSError):
+        # Not serving yet: no answer, or one that is not for this question (BadResponse, seen once in CI while the
+        # server was starting on a port just freed by the previous one).
         return False
     return bool(response.flags & dns.flags.AA) and response.rcode() == dns.rcode.NOERROR and bool(response.answer)
