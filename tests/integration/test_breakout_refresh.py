@@ -21,7 +21,8 @@ import time
 import pytest
 import yaml
 
-REPO = pathlib.Path(__file__).parents[2]
+from ansible_collections.multisite.vpn.tests.integration.role_templates import REPO, render_templates
+
 DATA = REPO / "tests" / "data" / "breakout"
 TEMPLATES = REPO / "roles" / "routing" / "templates"
 BIRD = shutil.which("bird") or "/usr/sbin/bird"
@@ -101,18 +102,9 @@ def fixture_rendered(tmp_path_factory):
     directory = tmp_path_factory.mktemp("breakout")
     names = {"breakout-refresh.py.j2": "breakout_refresh.py", "multisite-vpn-breakout-refresh.service.j2": "multisite-vpn-breakout-refresh.service",
              "multisite-vpn-breakout-refresh.timer.j2": "multisite-vpn-breakout-refresh.timer"}
-    tasks = [{"name": "Render " + target, "ansible.builtin.template": {"src": str(TEMPLATES / source), "dest": str(directory / target), "mode": "0644"}}
-             for source, target in names.items()]
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks,
-             "vars": {"routing_breakout_config_path": str(directory / "absent.json"), "routing_breakout_program": str(directory / "breakout_refresh.py"),
-                      "routing_breakout_interval": "daily"}}]
-    (directory / "play.yml").write_text(yaml.safe_dump(play))
-    rendered = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-         "-e", "ansible_python_interpreter=" + sys.executable, str(directory / "play.yml")],
-        cwd=REPO, env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg")), capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert rendered.returncode == 0, rendered.stdout[-2000:]
+    render_templates(directory, {TEMPLATES / source: target for source, target in names.items()},
+                     {"routing_breakout_config_path": str(directory / "absent.json"), "routing_breakout_program": str(directory / "breakout_refresh.py"),
+                      "routing_breakout_interval": "daily"})
     return directory
 
 

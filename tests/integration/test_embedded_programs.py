@@ -6,15 +6,13 @@ interpreter (`python3 -I`, no collection on any path) and import everything they
 
 from __future__ import annotations
 
-import os
-import pathlib
 import subprocess
 import sys
 
 import pytest
-import yaml
 
-REPO = pathlib.Path(__file__).parents[2]
+from ansible_collections.multisite.vpn.tests.integration.role_templates import REPO, render_templates
+
 PROGRAMS = {
     "wg-reresolve": "roles/spoke/templates/wg-reresolve.py.j2",
     "dns-publish": "roles/dns_publish/templates/dns-publish.py.j2",
@@ -24,19 +22,8 @@ PROGRAMS = {
 @pytest.fixture(name="programs", scope="module")
 def fixture_programs(tmp_path_factory):
     directory = tmp_path_factory.mktemp("programs")
-    tasks = [
-        {"name": "Render " + name, "ansible.builtin.template": {"src": str(REPO / source), "dest": str(directory / (name + ".py")), "mode": "0644"}}
-        for name, source in PROGRAMS.items()
-    ]
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks,
-             "vars": {"dns_publish_config": str(directory / "missing-config.json"), "dns_publish_state": str(directory / "state")}}]
-    (directory / "play.yml").write_text(yaml.safe_dump(play))
-    rendered = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-         "-e", "ansible_python_interpreter=" + sys.executable, str(directory / "play.yml")],
-        cwd=REPO, env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg")), capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert rendered.returncode == 0, rendered.stdout[-2000:]
+    render_templates(directory, {REPO / source: name + ".py" for name, source in PROGRAMS.items()},
+                     {"dns_publish_config": str(directory / "missing-config.json"), "dns_publish_state": str(directory / "state")})
     return directory
 
 
