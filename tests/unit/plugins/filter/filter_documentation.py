@@ -6,9 +6,12 @@ ansible-test's validate-modules skips filter plugins."""
 from __future__ import annotations
 
 import ast
+import inspect
 import pathlib
 import re
 
+import jinja2
+import jinja2.nativetypes
 import yaml
 
 from ansible_collections.multisite.vpn.plugins import filter as filter_plugins
@@ -34,3 +37,24 @@ def documented_examples(name: str) -> list[tuple[str, str, object]]:
             examples.append((variable.group(1), templates[variable.group(1)], expected))
             expected = None
     return examples
+
+
+def assert_documented(name: str, function) -> None:
+    """NAME's documentation describes FUNCTION: its name, a short description, the function's parameters as its options
+    in order (the piped value is _input), the same as positional, and one return value."""
+    doc = documentation(name)
+    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    assert doc["DOCUMENTATION"]["name"] == name
+    assert doc["DOCUMENTATION"]["short_description"]
+    parameters = list(inspect.signature(function).parameters)
+    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
+    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
+    assert list(doc["RETURN"]) == ["_value"]
+
+
+def render_example(filters: dict, template: str, variables=None):
+    """TEMPLATE rendered with FILTERS as multisite.vpn.<name>, in native types as ansible-core templates a value: a
+    filter's list, dict or bool stays one."""
+    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
+    environment.filters.update(("multisite.vpn." + name, function) for name, function in filters.items())
+    return environment.from_string(template).render(variables or {})

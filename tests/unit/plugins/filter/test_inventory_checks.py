@@ -11,10 +11,8 @@ ansible-core has: an undefined marker in the value's place (2.19) and an excepti
 from __future__ import annotations
 
 import copy
-import inspect
 
 import jinja2
-import jinja2.nativetypes
 import pytest
 
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
@@ -24,7 +22,7 @@ from ansible_collections.multisite.vpn.plugins.filter.inventory_checks import (
     spokes_of_hub,
     wireguard_interface_problems,
 )
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
 
 KEY = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 # Secrets that must never be in a message: a wrong key is still someone's key, or the start of one.
@@ -516,13 +514,7 @@ def test_filter_module_exposes_every_filter():
 # ansible-test's validate-modules skips filter plugins: these tests keep the documentation true.
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))
 def test_documentation_describes_the_filter(name):
-    doc = documentation(name)
-    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    assert doc["DOCUMENTATION"]["name"] == name
-    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
-    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
-    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
-    assert list(doc["RETURN"]) == ["_value"]
+    assert_documented(name, FilterModule().filters()[name])
 
 
 @pytest.mark.parametrize(
@@ -531,11 +523,8 @@ def test_documentation_describes_the_filter(name):
      for example in documented_examples(name)],
 )
 def test_documented_examples_give_the_documented_results(name, variable, template, expected):
-    del variable
-    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
-    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
-    assert environment.from_string(template).render({}) == expected
-    assert name
+    del name, variable
+    assert render_example(FilterModule().filters(), template) == expected
 
 
 def test_every_filter_has_a_documented_example():

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 
-import jinja2.nativetypes
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -19,7 +17,7 @@ from ansible_collections.multisite.vpn.plugins.filter.network import (
     subnet_host,
     subnet_interface_address,
 )
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
 
 
 @pytest.mark.parametrize(
@@ -324,15 +322,7 @@ EXAMPLE_VARIABLES = {"wireguard_host_index": 21}
 
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))
 def test_documentation_describes_the_filter(name):
-    doc = documentation(name)
-    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    assert doc["DOCUMENTATION"]["name"] == name
-    assert doc["DOCUMENTATION"]["short_description"]
-    # The options are the function's parameters: the piped value is _input, the others by name.
-    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
-    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
-    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
-    assert list(doc["RETURN"]) == ["_value"]
+    assert_documented(name, FilterModule().filters()[name])
 
 
 @pytest.mark.parametrize(
@@ -344,10 +334,8 @@ def test_documentation_describes_the_filter(name):
     ],
 )
 def test_documented_examples_give_the_documented_results(name, variable, template, expected):
-    # Native types, as ansible-core templates a value: a filter's list, dict or bool stays one.
-    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
-    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
-    assert environment.from_string(template).render(EXAMPLE_VARIABLES) == expected
+    del name, variable
+    assert render_example(FilterModule().filters(), template, EXAMPLE_VARIABLES) == expected
 
 
 def test_every_filter_has_a_documented_example():

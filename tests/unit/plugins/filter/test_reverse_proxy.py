@@ -11,12 +11,10 @@ tests/integration/test_reverse_proxy_haproxy.py.)
 from __future__ import annotations
 
 import copy
-import inspect
 import pathlib
 import re
 
 import jinja2
-import jinja2.nativetypes
 import pytest
 import yaml
 
@@ -30,7 +28,7 @@ from ansible_collections.multisite.vpn.plugins.filter.reverse_proxy import (
     reverse_proxy_problems,
 )
 from ansible_collections.multisite.vpn.plugins.module_utils.iptables_accept import check_rules
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
 from ansible_collections.multisite.vpn.tests.unit.roles.test_host_firewall_template import HUB_OCI, render
 
 LAB_HUB_OCI = pathlib.Path(__file__).parents[4] / "inventories" / "lab" / "host_vars" / "hub-oci.yml"
@@ -429,14 +427,7 @@ def test_filter_module_exposes_every_filter():
 # ansible-test's validate-modules skips filter plugins: these tests keep the documentation true.
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))
 def test_documentation_describes_the_filter(name):
-    doc = documentation(name)
-    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
-    assert doc["DOCUMENTATION"]["name"] == name
-    assert doc["DOCUMENTATION"]["short_description"]
-    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
-    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
-    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
-    assert list(doc["RETURN"]) == ["_value"]
+    assert_documented(name, FilterModule().filters()[name])
 
 
 @pytest.mark.parametrize(
@@ -445,9 +436,7 @@ def test_documentation_describes_the_filter(name):
      for example in documented_examples(name)],
 )
 def test_documented_examples_give_the_documented_results(name, variable, template, expected):
-    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
-    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
-    assert environment.from_string(template).render({}) == expected, (name, variable)
+    assert render_example(FilterModule().filters(), template) == expected, (name, variable)
 
 
 def test_every_filter_has_a_documented_example():

@@ -7,10 +7,7 @@ BIRD itself parses what routing_bird_conf renders in tests/integration/test_rout
 
 from __future__ import annotations
 
-import inspect
 
-import jinja2
-import jinja2.nativetypes
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -22,7 +19,7 @@ from ansible_collections.multisite.vpn.plugins.filter.routing import (
     routing_bird_conf,
     routing_sessions,
 )
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
 
 
 def lab(**changes):
@@ -171,20 +168,14 @@ def test_filter_module_exposes_every_filter():
 
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))
 def test_documentation_describes_the_filter(name):
-    doc = documentation(name)
-    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
-    assert doc["DOCUMENTATION"]["name"] == name
-    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
-    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
+    assert_documented(name, FilterModule().filters()[name])
 
 
 @pytest.mark.parametrize(("name", "variable", "template", "expected"),
                          [(name, *example) for name in sorted(FilterModule().filters()) for example in documented_examples(name)])
 def test_documented_examples_give_the_documented_results(name, variable, template, expected):
     del name, variable
-    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
-    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
-    assert environment.from_string(template).render({}) == expected
+    assert render_example(FilterModule().filters(), template) == expected
 
 
 def test_every_filter_has_a_documented_example():

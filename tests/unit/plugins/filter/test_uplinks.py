@@ -4,10 +4,7 @@
 
 from __future__ import annotations
 
-import inspect
 
-import jinja2
-import jinja2.nativetypes
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -19,7 +16,7 @@ from ansible_collections.multisite.vpn.plugins.filter.uplinks import (
     uplink_link,
     uplink_links_iptables_rules,
 )
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation, documented_examples
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
 from ansible_collections.multisite.vpn.tests.unit.plugins.filter.test_routing import lab
 
 UPLINKS = [{"id": 1, "name": "docomo", "interface": "eth0", "gateway": "100.64.4.1"},
@@ -108,20 +105,14 @@ def test_filter_module_exposes_every_filter():
 
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))
 def test_documentation_describes_the_filter(name):
-    doc = documentation(name)
-    parameters = list(inspect.signature(FilterModule().filters()[name]).parameters)
-    assert doc["DOCUMENTATION"]["name"] == name
-    assert list(doc["DOCUMENTATION"]["options"]) == ["_input"] + parameters[1:]
-    assert doc["DOCUMENTATION"]["positional"] == ", ".join(["_input"] + parameters[1:])
+    assert_documented(name, FilterModule().filters()[name])
 
 
 @pytest.mark.parametrize(("name", "variable", "template", "expected"),
                          [(name, *example) for name in sorted(FilterModule().filters()) for example in documented_examples(name)])
 def test_documented_examples_give_the_documented_results(name, variable, template, expected):
     del name, variable
-    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
-    environment.filters.update(("multisite.vpn." + filter_name, function) for filter_name, function in FilterModule().filters().items())
-    assert environment.from_string(template).render({}) == expected
+    assert render_example(FilterModule().filters(), template) == expected
 
 
 def test_every_filter_has_a_documented_example():
