@@ -23,7 +23,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_blocks
 from ansible_collections.multisite.vpn.plugins.filter.reverse_proxy import reverse_proxy_problems
-from ansible_collections.multisite.vpn.plugins.filter.routing import ASN_BASE, ROUTING_MODES, asn_problem, bfd_problem, routing_mode
+from ansible_collections.multisite.vpn.plugins.filter.routing import ASN_BASE, ROUTING_MODES, asn_problem, bfd_problem, default_route_problem, routing_mode
 from ansible_collections.multisite.vpn.plugins.filter.uplinks import MAX_UPLINK_ID, UPLINK_KEYS, UPLINKS_KEYS, uplink_link
 from ansible_collections.multisite.vpn.plugins.module_utils.prefixes import read_prefix
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import address_problem as interface_address_problem
@@ -721,6 +721,32 @@ def _check_uplinks(inventory: _Inventory, spoke: str, tunnels: dict, taken: dict
                                   "of %s a range of its own" % (link["port"], link["interface"], other, host, hub))
 
 
+def _check_default_route(inventory: _Inventory, host: str, routing: bool):
+    """routing_default_route: true or false; true only on a spoke with a hub in mode bgp, and the firewalls of both
+    ends on (they keep answers on the uplink, forward and masquerade)."""
+    value = inventory.readable(host, "routing_default_route")
+    if value is UNSET:
+        return
+    why = default_route_problem(value)
+    if why:
+        inventory.add(host, "routing_default_route", why)
+    elif value and host in inventory.hubs:
+        inventory.add(host, "routing_default_route", "is for a spoke: a hub keeps its own default route")
+    elif value and not routing:
+        inventory.add(host, "routing_default_route", "no hub this host keeps a tunnel to has hub_tunnel.routing bgp, so none would "
+                      "announce a default route: set routing: bgp on a hub's hub_tunnel, or remove it")
+    elif value and inventory.read(host, "spoke_firewall") is not True:
+        inventory.add(host, "routing_default_route", "needs spoke_firewall: true (the spoke role's default is false): its table answers "
+                      "what comes by the uplink (SSH, say) by the uplink, where the default route through the hubs would send the "
+                      "answers away, and lets the LAN out")
+    elif value:
+        for hub in inventory.hub_names(host) or ():
+            tunnel = inventory.read(hub, "hub_tunnel")
+            if isinstance(tunnel, Mapping) and routing_mode(tunnel) == "bgp" and inventory.read(hub, "hub_firewall") is False:
+                inventory.add(host, "routing_default_route", "%s has hub_firewall: false, so it would announce a default route it neither "
+                              "forwards nor masquerades (its table does both)" % hub)
+
+
 def _check_routing(inventory: _Inventory, tunnels: dict):
     """AS numbers (private, one per host), BFD timers, and the prefixes of the sites that route over BGP, which overlap
     neither each other nor a tunnel."""
@@ -741,6 +767,7 @@ def _check_routing(inventory: _Inventory, tunnels: dict):
                 inventory.add(host, "routing_prefixes", "%s overlaps %s, %s %s: a prefix is announced by one site only" % (
                     network, clash[1], what, clash[0] if clash[0] != host else "this host"))
             announced.append((host, network))
+        _check_default_route(inventory, host, routing)
         if not routing:
             continue
         asn = _routing_asn(inventory, host)

@@ -21,6 +21,7 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_host
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import DEFAULT_ROUTE_TABLE
 from ansible_collections.multisite.vpn.plugins.filter.uplinks import hub_uplink_links, spoke_uplink_links
 
 # RFC 6996's private AS numbers (RFC 7300 keeps 65535 and 4294967295 out).
@@ -81,6 +82,28 @@ def bfd_problem(bfd) -> str | None:
     return None
 
 
+def default_route_problem(value) -> str | None:
+    """Why VALUE (a spoke's routing_default_route) is not true or false, or None."""
+    if isinstance(value, bool):
+        return None
+    return "%r is not true or false" % (value,)
+
+
+def wants_default_route(hostvars, host) -> bool:
+    """Whether HOST (a spoke) takes its default route from its hubs in mode bgp (routing_default_route)."""
+    value = hostvars[host].get("routing_default_route", False)
+    why = default_route_problem(value)
+    if why:
+        raise AnsibleFilterError("%s: routing_default_route: %s" % (host, why))
+    return value
+
+
+def routing_default_route_mark(hostvars, host) -> int:
+    """The mark that keeps HOST's packets on its uplink when its default route comes from its hubs
+    (routing_default_route): its tunnels' own, and the answers to what came by the uplink. 0 when it does not."""
+    return DEFAULT_ROUTE_TABLE if wants_default_route(hostvars, host) else 0
+
+
 def _integer(value, what: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -119,8 +142,9 @@ def _protocol_name(host: str, uplink_id=None) -> str:
 def routing_sessions(hostvars, host, peers) -> list[dict]:
     """HOST's BGP sessions: one over each tunnel in mode bgp with a host of PEERS (a hub's spokes, or a spoke's hubs).
 
-    Each is {name, neighbor, interface, asn, accept}: ACCEPT is the prefixes taken from that neighbour (a spoke's own),
-    or None for all (what a hub sends).
+    Each is {name, neighbor, interface, asn, accept, default_route}: ACCEPT is the prefixes taken from that neighbour (a
+    spoke's own), or None for all (what a hub sends); DEFAULT_ROUTE, on a hub, whether that spoke takes its default
+    route from this hub.
     """
     tunnel = hostvars[host].get("hub_tunnel")
     sessions = []
@@ -134,9 +158,11 @@ def routing_sessions(hostvars, host, peers) -> list[dict]:
         for spoke in peers:
             accept = [str(network) for network in _networks(hostvars[spoke].get("routing_prefixes"), "%s: routing_prefixes" % spoke)]
             asn = routing_asn(hostvars, spoke)
+            default_route = wants_default_route(hostvars, spoke)
             if spoke in links:
                 sessions += [{"name": _protocol_name(spoke, link["uplink_id"]), "neighbor": link["spoke_address"],
-                              "interface": link["interface"], "asn": asn, "accept": accept} for link in links[spoke]]
+                              "interface": link["interface"], "asn": asn, "accept": accept, "default_route": default_route}
+                             for link in links[spoke]]
                 continue
             sessions.append({
                 "name": _protocol_name(spoke),
@@ -144,12 +170,13 @@ def routing_sessions(hostvars, host, peers) -> list[dict]:
                 "interface": tunnel["interface"],
                 "asn": asn,
                 "accept": accept,
+                "default_route": default_route,
             })
         return sessions
     bgp_hubs = [hub for hub in peers if routing_mode(hostvars[hub].get("hub_tunnel")) == "bgp"]
     if hostvars[host].get("spoke_uplinks"):
         return [{"name": _protocol_name(link["hub"], link["uplink_id"]), "neighbor": link["hub_address"],
-                 "interface": link["interface"], "asn": routing_asn(hostvars, link["hub"]), "accept": None}
+                 "interface": link["interface"], "asn": routing_asn(hostvars, link["hub"]), "accept": None, "default_route": False}
                 for link in spoke_uplink_links(hostvars, host, bgp_hubs)]
     for hub in bgp_hubs:
         hub_tunnel = hostvars[hub]["hub_tunnel"]
@@ -159,6 +186,7 @@ def routing_sessions(hostvars, host, peers) -> list[dict]:
             "interface": hub_tunnel["interface"],
             "asn": routing_asn(hostvars, hub),
             "accept": None,
+            "default_route": False,
         })
     return sessions
 
@@ -170,7 +198,11 @@ def _prefix_set(prefixes) -> str:
 def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
     """The whole of HOST's /etc/bird/bird.conf (BIRD 2): its sessions with PEERS over tunnels in mode bgp, BFD with
     timers BFD, its own prefixes announced, and the routes learnt installed in the kernel (ECMP merged). INCLUDES are
-    files BIRD reads too (static protocols named breakout*, whose routes go to the kernel as well)."""
+    files BIRD reads too (static protocols named breakout*, whose routes go to the kernel as well).
+
+    A hub announces a default route to the spokes that take theirs from it (routing_default_route); such a spoke puts
+    the routes it learns in kernel table DEFAULT_ROUTE_TABLE, which rules its tunnels add send all but their own
+    packets to (module wireguard_interface, option default_route)."""
     bfd = dict(DEFAULT_BFD, **(bfd or {}))
     why = bfd_problem(bfd)
     if why:
@@ -180,6 +212,7 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
     tunnel = hostvars[host].get("hub_tunnel")
     own = [str(network) for network in _networks(hostvars[host].get("routing_prefixes"), "%s: routing_prefixes" % host)]
     interfaces = sorted({session["interface"] for session in sessions})
+    default_route = not tunnel and wants_default_route(hostvars, host)
     lines = [
         "# Managed by multisite.vpn (role routing): eBGP with BFD over the WireGuard tunnels.",
         "log syslog all;",
@@ -193,6 +226,12 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
         "# Routes learnt over BGP (and break-out routes) go to the kernel; a prefix learnt from two hubs is one route",
         "# with both as next hops. Nothing is read from the kernel: routes of other tools are theirs.",
         "protocol kernel {",
+    ]
+    if default_route:
+        lines += ["  # With the default route from the hubs: a table of its own, which rules send all but the tunnels' own",
+                  "  # packets to, after the main table without its default route (the uplink's, which the tunnels keep).",
+                  "  kernel table %d;" % DEFAULT_ROUTE_TABLE]
+    lines += [
         "  merge paths on;",
         "  ipv4 {",
         "    import none;",
@@ -228,6 +267,16 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
             "protocol static site_prefixes {",
             "  ipv4;",
         ] + ["  route %s unreachable;" % prefix for prefix in own] + ["}", ""]
+    if any(session["default_route"] for session in sessions):
+        lines += [
+            "# The default route, announced to the spokes that take theirs from this hub (this hub masquerades what they",
+            "# send out). Never installed here: the kernel protocol takes BGP's routes only.",
+            "protocol static default_route {",
+            "  ipv4;",
+            "  route 0.0.0.0/0 unreachable;",
+            "}",
+            "",
+        ]
     lines += [
         "template bgp tunnel_session {",
         "  local as %d;" % asn,
@@ -249,11 +298,13 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
         if tunnel:
             accept = session["accept"]
             lines += ["    import where net ~ %s;" % _prefix_set(accept) if accept else "    import none;",
-                      "    export where source = RTS_BGP || proto = \"tunnel_subnet\";",
+                      "    export where source = RTS_BGP || proto = \"tunnel_subnet\"%s;"
+                      % (' || proto = "default_route"' if session["default_route"] else ""),
                       # The spokes do not reach each other: every route goes through this hub.
                       "    next hop self;"]
         else:
-            lines += ["    import all;",
+            # A default route is taken only by a spoke that asked for it (into its table of its own).
+            lines += ["    import all;" if default_route else "    import where net.len > 0;",
                       '    export where proto = "site_prefixes";' if own else "    export none;"]
         lines += ["  };", "}", ""]
     lines += ['include "%s";' % path for path in includes]
@@ -264,4 +315,4 @@ class FilterModule:
     """BGP over the tunnels."""
 
     def filters(self):
-        return {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf}
+        return {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf, "routing_default_route_mark": routing_default_route_mark}

@@ -209,6 +209,30 @@ def uplink_lines(uplink: dict, listen_port: int) -> list[str]:
     ]
 
 
+# A host whose default route goes through its hubs (role routing, routing_default_route) has its routes from BGP in a
+# table of this number, and its tunnels' own packets carry it as their mark: rules send everything else to the table,
+# and those packets to the main table, whose default route is the uplink's. Above every port, so never the mark of a
+# tunnel on an uplink (its port).
+DEFAULT_ROUTE_TABLE = 65536
+# After the uplinks' rule (a tunnel on an uplink keeps to its own table), before the rules of routes by source.
+DEFAULT_ROUTE_MAIN_RULE_PRIORITY = 30100
+DEFAULT_ROUTE_RULE_PRIORITY = 30101
+
+
+def default_route_lines(uplink) -> list[str]:
+    """wg-quick settings for a host whose default route goes through its hubs: the main table first, its default
+    route left out (the site's own networks, the tunnels' far ends); then, for all but the tunnels' own packets, the
+    table BIRD fills (DEFAULT_ROUTE_TABLE: BGP's routes and the breakout prefixes); the tunnels' own packets fall
+    through to the main table's default route, the uplink. Every tunnel of the host adds the same two rules, and none takes them away: the
+    host's other tunnels still need them, and with the table empty (BIRD stopped, or the setting off) a lookup there
+    finds nothing and goes on to the main table, as without them."""
+    rules = ["ip -4 rule %%s lookup main suppress_prefixlength 0 priority %d" % DEFAULT_ROUTE_MAIN_RULE_PRIORITY,
+             "ip -4 rule %%s not fwmark %d lookup %d priority %d" % (DEFAULT_ROUTE_TABLE, DEFAULT_ROUTE_TABLE, DEFAULT_ROUTE_RULE_PRIORITY)]
+    # A tunnel on an uplink is marked with its port already; its own rule, ahead of these, keeps it on its uplink.
+    lines = [] if uplink is not None else ["FwMark = %d" % DEFAULT_ROUTE_TABLE]
+    return lines + ["PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add") for rule in rules]
+
+
 def input_problems(interface: str, addresses: list, listen_port, routes=(), peer_address=None, uplink=None) -> list[str]:
     """Every problem of the interface's own options, each naming its option."""
     problems = []
@@ -254,13 +278,15 @@ def drop_in_path(unit_directory: str, interface: str) -> str:
     return "%s/%s.d/multisite-vpn.conf" % (unit_directory, unit_name(interface))
 
 
-def render_conf(interface: str, addresses: list[str], listen_port: int | None, routes=(), peer_address=None, uplink=None) -> str:
+def render_conf(interface: str, addresses: list[str], listen_port: int | None, routes=(), peer_address=None, uplink=None,
+                default_route=False) -> str:
     """The wg-quick configuration: interface settings only. The private key is set from its file and the peers are
     loaded from theirs once the interface is up, then the routes are added (wg-quick adds none for those peers).
 
     With PEER_ADDRESS, the IPv4 address is a point-to-point one (wg-quick's Address cannot say so): the kernel routes
     the far end alone into the interface, and BGP's neighbour there counts as directly connected. With UPLINK, the
-    tunnel's own packets leave by that uplink (uplink_lines)."""
+    tunnel's own packets leave by that uplink (uplink_lines). With DEFAULT_ROUTE, the host's default route is the one
+    BGP brings from its hubs (default_route_lines)."""
     addresses = [address.strip() for address in addresses]
     point_to_point = [address for address in addresses if peer_address is not None and ":" not in address]
     listed = [address for address in addresses if address not in point_to_point]
@@ -276,6 +302,8 @@ def render_conf(interface: str, addresses: list[str], listen_port: int | None, r
         lines.append("ListenPort = %d" % listen_port)
     if uplink is not None:
         lines += uplink_lines(uplink, listen_port)
+    if default_route:
+        lines += default_route_lines(uplink)
     lines += ["PostUp = ip -4 address add %s peer %s/32 dev %%i" % (address, ipaddress.ip_interface(str(peer_address).strip()).ip)
               for address in point_to_point]
     lines += [

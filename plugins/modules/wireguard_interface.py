@@ -63,6 +63,16 @@ options:
         description: The uplink's IPv4 gateway, for example the CGNAT router V(100.64.5.1).
         type: str
         required: true
+  default_route:
+    description:
+      - This host's default route is the one BGP brings from its hubs (role multisite.vpn.routing, C(routing_default_route)),
+        in table 65536 with the routes BGP brings, where BIRD puts them.
+      - The tunnel's own packets carry the mark 65536 (C(FwMark); with O(uplink), its port as before), and two rules are
+        added - the main table without its default route first, then table 65536 for every packet not so marked - so that
+        the tunnels themselves keep leaving by the uplink's default route. Every tunnel of the host adds the same rules;
+        none takes them away, since the others need them, and with the table empty they change nothing.
+    type: bool
+    default: false
   listen_port:
     description:
       - The UDP port the interface listens on, 1 to 65535. When absent the kernel picks one at each start.
@@ -285,6 +295,7 @@ def main():
             listen_port=dict(type="int"),
             peer_address=dict(type="str"),
             uplink=dict(type="dict", options={"interface": dict(type="str", required=True), "gateway": dict(type="str", required=True)}),
+            default_route=dict(type="bool", default=False),
             routes=dict(type="list", elements="dict", default=[],
                         options={"to": dict(type="str", required=True), "from": dict(type="str"), "table": dict(type="int"),
                                  "except_udp_ports": dict(type="list", elements="int", default=[])}),
@@ -319,7 +330,8 @@ def main():
 
         key = key_file.ensure_key_file(module, wg, wg_interface.key_path(interface), given_key)
         conf_text = wg_interface.render_conf(interface, module.params["address"], module.params["listen_port"],
-                                             module.params["routes"], module.params["peer_address"], module.params["uplink"])
+                                             module.params["routes"], module.params["peer_address"], module.params["uplink"],
+                                             module.params["default_route"])
         conf = OwnedFile(wg_interface.conf_path(interface), conf_text, wg_interface.CONF_MODE, CONF_DIR_MODE)
         drop_in = OwnedFile(wg_interface.drop_in_path(systemd_unit.UNIT_DIRECTORY, interface), wg_interface.DROP_IN, wg_interface.DROP_IN_MODE)
         unit = wg_interface.unit_name(interface)

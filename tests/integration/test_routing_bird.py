@@ -5,6 +5,7 @@ Debian 13 hosts check theirs with their own BIRD when the role installs it). The
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -14,6 +15,8 @@ from ansible_collections.multisite.vpn.plugins.filter.routing import routing_bir
 from ansible_collections.multisite.vpn.tests.unit.plugins.filter.test_routing import HUBS, SPOKES, lab
 
 pytestmark = pytest.mark.skipif(shutil.which("bird") is None, reason="needs BIRD 2 (apt-get install bird2; scripts/test installs it)")
+# A breakout protocol as role routing's program writes it: a prefix by the uplink's gateway.
+BREAKOUT = "protocol static breakout4 {\n  ipv4;\n  route 3.0.0.0/15 via 100.64.2.1;\n}\n"
 
 
 def parse(text: str, tmp_path) -> subprocess.CompletedProcess:
@@ -28,7 +31,9 @@ def parse(text: str, tmp_path) -> subprocess.CompletedProcess:
     ("spoke-us", HUBS, {"spoke_us": {"routing_prefixes": ["10.2.0.0/24", "172.16.0.0/12", "192.0.2.0/28"]}}),
     ("spoke-us", HUBS, {"spoke_us": {"routing_prefixes": []}}),
     ("hub-oci", SPOKES, {"spoke_de": {"routing_prefixes": []}}),
-], ids=["hub", "spoke", "spoke-three-prefixes", "spoke-no-prefix", "hub-spoke-no-prefix"])
+    ("spoke-de", HUBS, {"spoke_de": {"routing_default_route": True}}),
+    ("hub-oci", SPOKES, {"spoke_de": {"routing_default_route": True}, "spoke_us": {"routing_default_route": False}}),
+], ids=["hub", "spoke", "spoke-three-prefixes", "spoke-no-prefix", "hub-spoke-no-prefix", "spoke-default-route", "hub-default-route"])
 def test_bird_parses_the_configuration(host, peers, variables, tmp_path):
     parsed = parse(routing_bird_conf(lab(**variables), host, peers), tmp_path)
     assert parsed.returncode == 0, parsed.stderr + parsed.stdout
@@ -36,9 +41,47 @@ def test_bird_parses_the_configuration(host, peers, variables, tmp_path):
 
 def test_bird_parses_an_included_breakout_protocol(tmp_path):
     include = tmp_path / "breakout.conf"
-    include.write_text("protocol static breakout4 {\n  ipv4;\n  route 3.0.0.0/15 via 100.64.2.1;\n}\n")
+    include.write_text(BREAKOUT)
     parsed = parse(routing_bird_conf(lab(), "spoke-us", HUBS, includes=[str(include)]), tmp_path)
     assert parsed.returncode == 0, parsed.stderr + parsed.stdout
+
+
+def test_bird_parses_a_spoke_with_the_default_route_and_a_breakout_protocol(tmp_path):
+    include = tmp_path / "breakout.conf"
+    include.write_text(BREAKOUT)
+    parsed = parse(routing_bird_conf(lab(spoke_de={"routing_default_route": True}), "spoke-de", HUBS, includes=[str(include)]), tmp_path)
+    assert parsed.returncode == 0, parsed.stderr + parsed.stdout
+
+
+@pytest.mark.parametrize(("default_route", "table"), [(True, "65536"), (False, "main")], ids=["default-route", "main-table"])
+def test_the_real_bird_puts_a_spoke_s_routes_in_the_table_of_the_default_route(default_route, table, tmp_path):
+    """The real BIRD, in a network namespace of its own (its kernel tables are not this machine's), with the spoke's whole
+    bird.conf: no hub answers there, but a breakout route, which the kernel protocol exports as it does BGP's, lands in
+    table 65536 with the default route on, in the main table without it, and nowhere else."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a network namespace needs root and unshare")
+    probe = subprocess.run(["unshare", "--net", "ip", "link", "add", "uplink", "type", "veth", "peer", "name", "uplink-peer"],
+                           capture_output=True, text=True, timeout=30, check=False)
+    if probe.returncode != 0:
+        pytest.skip("no network namespace with a veth pair here (a container without CAP_SYS_ADMIN?): %s" % probe.stderr.strip())
+    include = tmp_path / "breakout.conf"
+    include.write_text(BREAKOUT)
+    text = routing_bird_conf(lab(spoke_de={"routing_default_route": default_route}), "spoke-de", HUBS, includes=[str(include)])
+    # The log to stderr (the test's), not to this machine's syslog.
+    (tmp_path / "bird.conf").write_text(text.replace("log syslog all;", "log stderr all;"))
+    # The uplink's gateway 100.64.2.1 a neighbour; BIRD in the foreground, stopped once the route is in (5 s at most).
+    script = ("ip link set lo up && ip link add uplink type veth peer name uplink-peer && ip addr add 100.64.2.2/24 dev uplink"
+              " && ip link set uplink up && ip link set uplink-peer up || exit 1\n"
+              "bird -f -c %s -s %s &\n"
+              "for _ in $(seq 50); do ip -4 route show table all proto bird | grep -q 3.0.0.0 && break; sleep 0.1; done\n"
+              "echo 65536:; ip -4 route show table 65536 proto bird; echo main:; ip -4 route show table main proto bird\n"
+              "kill $!; wait $!\n" % (tmp_path / "bird.conf", tmp_path / "bird.ctl"))
+    ran = subprocess.run(["unshare", "--net", "sh", "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode in (0, 143), ran.stderr  # 143: BIRD's exit on SIGTERM, as wait reports it
+    in_table, in_main = ran.stdout.split("65536:\n", 1)[1].split("main:\n", 1)
+    routes = {"65536": in_table, "main": in_main}
+    assert "3.0.0.0/15 via 100.64.2.1 dev uplink" in routes[table], ran.stdout + ran.stderr
+    assert not [name for name, listed in routes.items() if name != table and listed.strip()], ran.stdout
 
 
 def test_bird_refuses_what_is_broken(tmp_path):

@@ -316,6 +316,26 @@ CASES = [
      [("hub-oci: routing_bfd: multiplier 1 is below 3", "")]),
     ("routing-bfd-not-a-mapping", {**BGP, "spoke-us": {"routing_bfd": 200}},
      [("spoke-us: routing_bfd: is not a mapping", "")]),
+    # routing_default_route: a spoke's default route through its hubs in mode bgp (they masquerade; its firewall answers the uplink)
+    ("good-default-route", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": True, "spoke_firewall": True}}, []),
+    ("good-default-route-on-uplinks", {**HOME, "spoke-us": {**HOME["spoke-us"], "routing_default_route": True, "spoke_firewall": True}}, []),
+    ("good-default-route-false-anywhere", {"hub-oci": {"routing_default_route": False}, "spoke-us": {"routing_default_route": False}}, []),
+    ("default-route-a-string", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": "yes"}},
+     [("spoke-us: routing_default_route: 'yes' is not true or false", "")]),
+    ("default-route-a-number", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": 1}},
+     [("spoke-us: routing_default_route: 1 is not true or false", "")]),
+    ("default-route-template-fails", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": undefined("my_choice")}},
+     [("spoke-us: routing_default_route: its template failed: 'my_choice' is undefined", "")]),
+    ("default-route-on-a-hub", {**BGP, "hub-oci": {**BGP["hub-oci"], "routing_default_route": True}},
+     [("hub-oci: routing_default_route: is for a spoke", "a hub keeps its own default route")]),
+    ("default-route-without-a-bgp-hub", {"spoke-us": {"routing_default_route": True}},
+     [("spoke-us: routing_default_route: no hub this host keeps a tunnel to has hub_tunnel.routing bgp", "none would announce a default route")]),
+    ("default-route-only-a-static-hub", {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": True, "spoke_hubs": ["hub-gcp"]}},
+     [("spoke-us: routing_prefixes: no hub this host keeps a tunnel to has hub_tunnel.routing bgp", ""),
+      ("spoke-us: routing_default_route: no hub this host keeps a tunnel to has hub_tunnel.routing bgp", "")]),
+    ("default-route-without-the-spoke-firewall",
+     {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": True, "spoke_firewall": False}},
+     [("spoke-us: routing_default_route: needs spoke_firewall", "answers what comes by the uplink")]),
     # a site on several uplinks (spoke_uplinks): one tunnel per hub and uplink, to hubs in mode bgp with a links pool
     ("good-uplinks", HOME, []),
     ("uplinks-pool-not-a-mapping", {**HOME, "hub-oci": {**HOME["hub-oci"], "hub_tunnel": oci(routing="bgp", uplinks="192.168.41.0/24")}},
@@ -365,6 +385,12 @@ def test_inventory_problems(changes, expected):
     for problem, (start, part) in zip(problems, expected):
         assert problem.startswith(start), (problem, start)
         assert part in problem, (problem, part)
+
+
+def test_the_default_route_with_spoke_firewall_unset_is_refused():
+    """roles/spoke/defaults/main.yml: spoke_firewall: false. Unset is no table, so no mark on the answers to SSH over the uplink."""
+    problems = inventory_problems(*inventory({**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": True}}))
+    assert [problem for problem in problems if problem.startswith("spoke-us: routing_default_route: needs spoke_firewall")], problems
 
 
 def test_no_secret_in_any_message():

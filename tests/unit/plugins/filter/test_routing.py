@@ -7,6 +7,7 @@ BIRD itself parses what routing_bird_conf renders in tests/integration/test_rout
 
 from __future__ import annotations
 
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ from ansible_collections.multisite.vpn.plugins.filter.routing import (
     bfd_problem,
     routing_asn,
     routing_bird_conf,
+    routing_default_route_mark,
     routing_sessions,
 )
 from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
@@ -96,17 +98,28 @@ def test_bfd_problem(bfd, expected):
 
 def test_a_hub_keeps_a_session_with_each_spoke_accepting_its_prefixes_only():
     assert routing_sessions(lab(), "hub-oci", SPOKES) == [
-        {"name": "bgp_spoke_jp", "neighbor": "192.168.31.11", "interface": "wg-oci", "asn": 4200000001, "accept": ["10.1.0.0/24"]},
-        {"name": "bgp_spoke_us", "neighbor": "192.168.31.12", "interface": "wg-oci", "asn": 4200000002, "accept": ["10.2.0.0/24"]},
-        {"name": "bgp_spoke_de", "neighbor": "192.168.31.13", "interface": "wg-oci", "asn": 4200000003, "accept": ["10.3.0.0/24"]},
+        {"name": "bgp_spoke_jp", "neighbor": "192.168.31.11", "interface": "wg-oci", "asn": 4200000001, "accept": ["10.1.0.0/24"],
+         "default_route": False},
+        {"name": "bgp_spoke_us", "neighbor": "192.168.31.12", "interface": "wg-oci", "asn": 4200000002, "accept": ["10.2.0.0/24"],
+         "default_route": False},
+        {"name": "bgp_spoke_de", "neighbor": "192.168.31.13", "interface": "wg-oci", "asn": 4200000003, "accept": ["10.3.0.0/24"],
+         "default_route": False},
     ]
 
 
 def test_a_spoke_keeps_a_session_with_each_hub_in_mode_bgp_only():
     assert routing_sessions(lab(), "spoke-us", HUBS) == [
-        {"name": "bgp_hub_oci", "neighbor": "192.168.31.1", "interface": "wg-oci", "asn": 4200000101, "accept": None},
-        {"name": "bgp_hub_gcp", "neighbor": "192.168.32.1", "interface": "wg-gcp", "asn": 4200000102, "accept": None},
+        {"name": "bgp_hub_oci", "neighbor": "192.168.31.1", "interface": "wg-oci", "asn": 4200000101, "accept": None, "default_route": False},
+        {"name": "bgp_hub_gcp", "neighbor": "192.168.32.1", "interface": "wg-gcp", "asn": 4200000102, "accept": None, "default_route": False},
     ]
+
+
+def test_a_hub_session_says_whether_its_spoke_takes_the_default_route():
+    sessions = routing_sessions(lab(spoke_de={"routing_default_route": True}), "hub-oci", SPOKES)
+    assert [(session["name"], session["default_route"]) for session in sessions] == [
+        ("bgp_spoke_jp", False), ("bgp_spoke_us", False), ("bgp_spoke_de", True)]
+    # A spoke's own sessions never carry it: a hub's default route is its provider's.
+    assert [session["default_route"] for session in routing_sessions(lab(spoke_de={"routing_default_route": True}), "spoke-de", HUBS)] == [False, False]
 
 
 def test_a_static_hub_keeps_no_session():
@@ -121,7 +134,7 @@ def test_spoke_configuration():
     assert "  local as 4200000002;\n  bfd on;" in text
     assert "graceful restart off;" in text and "error wait time 5, 30;" in text
     assert ('protocol bgp bgp_hub_oci from tunnel_session {\n  neighbor 192.168.31.1 as 4200000101;\n  interface "wg-oci";\n'
-            '  ipv4 {\n    import all;\n    export where proto = "site_prefixes";\n  };\n}') in text
+            '  ipv4 {\n    import where net.len > 0;\n    export where proto = "site_prefixes";\n  };\n}') in text
     assert "bgp_hub_vultr" not in text and "wg-vultr" not in text
     assert "tunnel_subnet" not in text
     assert "  merge paths on;" in text
@@ -151,6 +164,77 @@ def test_hub_takes_nothing_from_a_spoke_without_prefixes():
     assert 'neighbor 192.168.31.13 as 4200000003;\n  interface "wg-oci";\n  ipv4 {\n    import none;' in text
 
 
+def bgp_protocol(text: str, name: str) -> str:
+    """The text of BGP protocol NAME in TEXT, up to its closing brace."""
+    start = text.index("protocol bgp %s from tunnel_session {" % name)
+    return text[start : text.index("\n}\n", start) + 2]
+
+
+def test_a_spoke_with_the_default_route_puts_its_routes_in_a_table_of_its_own():
+    """Its BGP routes (the default among them) go to table 65536, which the tunnels' rules send all but their own packets to."""
+    text = routing_bird_conf(lab(spoke_de={"routing_default_route": True}), "spoke-de", HUBS)
+    assert ('protocol kernel {\n'
+            "  # With the default route from the hubs: a table of its own, which rules send all but the tunnels' own\n"
+            "  # packets to, after the main table without its default route (the uplink's, which the tunnels keep).\n"
+            "  kernel table 65536;\n  merge paths on;\n") in text
+    assert text.count("kernel table") == 1
+    for name in ("bgp_hub_oci", "bgp_hub_gcp"):
+        assert "    import all;\n    export where proto = \"site_prefixes\";\n" in bgp_protocol(text, name)
+    assert "net.len > 0" not in text and "default_route" not in text
+
+
+def test_a_spoke_without_the_default_route_takes_none_and_keeps_the_main_table():
+    """A hub that announces a default route to another spoke cannot draw this one's traffic."""
+    for value in ({}, {"routing_default_route": False}):
+        text = routing_bird_conf(lab(spoke_us=value), "spoke-us", HUBS)
+        assert "kernel table" not in text
+        assert text.count("    import where net.len > 0;\n") == 2 and "import all" not in text
+
+
+def test_a_hub_announces_the_default_route_only_to_the_spokes_that_take_it():
+    text = routing_bird_conf(lab(spoke_de={"routing_default_route": True}, spoke_us={"routing_default_route": False}), "hub-oci", SPOKES)
+    assert ("protocol static default_route {\n  ipv4;\n  route 0.0.0.0/0 unreachable;\n}\n") in text
+    assert ('    import where net ~ [ 10.3.0.0/24 ];\n'
+            '    export where source = RTS_BGP || proto = "tunnel_subnet" || proto = "default_route";\n'
+            '    next hop self;\n') in bgp_protocol(text, "bgp_spoke_de")
+    for name in ("bgp_spoke_jp", "bgp_spoke_us"):
+        assert '    export where source = RTS_BGP || proto = "tunnel_subnet";\n' in bgp_protocol(text, name)
+    assert text.count('proto = "default_route"') == 1
+    # Never installed on the hub itself, whose own default route stays its provider's.
+    assert "kernel table" not in text and '    export where source = RTS_BGP || proto ~ "breakout*";\n' in text
+
+
+def test_a_hub_no_spoke_takes_the_default_route_from_announces_none():
+    for changes in ({}, {"spoke_de": {"routing_default_route": False}}):
+        text = routing_bird_conf(lab(**changes), "hub-oci", SPOKES)
+        assert "default_route" not in text and "0.0.0.0/0" not in text
+
+
+def test_the_setting_on_a_hub_changes_nothing_there():
+    """A hub keeps its own default route (the inventory checks refuse the setting there)."""
+    assert routing_bird_conf(lab(hub_oci={"routing_default_route": True}), "hub-oci", SPOKES) == routing_bird_conf(lab(), "hub-oci", SPOKES)
+
+
+@pytest.mark.parametrize(("host", "peers"), [("spoke-de", HUBS), ("hub-oci", SPOKES), ("hub-gcp", SPOKES)])
+@pytest.mark.parametrize("value", ["yes", 1, None, "true"])
+def test_a_default_route_setting_not_true_or_false_is_refused(host, peers, value):
+    """On the spoke's own configuration and on its hubs': the message names the spoke and the variable."""
+    with pytest.raises(AnsibleFilterError, match="^spoke-de: routing_default_route: %s is not true or false$" % re.escape(repr(value))):
+        routing_bird_conf(lab(spoke_de={"routing_default_route": value}), host, peers)
+
+
+@pytest.mark.parametrize(("variables", "mark"), [({"routing_default_route": True}, 65536), ({"routing_default_route": False}, 0), ({}, 0)],
+                         ids=["true", "false", "unset"])
+def test_routing_default_route_mark(variables, mark):
+    assert routing_default_route_mark(lab(spoke_de=variables), "spoke-de") == mark
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_routing_default_route_mark_refuses(value):
+    with pytest.raises(AnsibleFilterError, match="^spoke-de: routing_default_route: %s is not true or false$" % re.escape(repr(value))):
+        routing_default_route_mark(lab(spoke_de={"routing_default_route": value}), "spoke-de")
+
+
 @pytest.mark.parametrize(("hostvars", "bfd", "message"), [
     (lab(), {"interval_ms": 50}, "bfd: interval_ms 50 is below 100"),
     (lab(spoke_us={"routing_asn": 65535}), None, "spoke-us: routing_asn: 65535 is not a private AS number"),
@@ -163,7 +247,8 @@ def test_routing_bird_conf_refuses(hostvars, bfd, message):
 
 
 def test_filter_module_exposes_every_filter():
-    assert FilterModule().filters() == {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf}
+    assert FilterModule().filters() == {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf,
+                                        "routing_default_route_mark": routing_default_route_mark}
 
 
 @pytest.mark.parametrize("name", sorted(FilterModule().filters()))

@@ -77,10 +77,14 @@ def test_iptables_rules():
 def test_the_hub_keeps_a_session_per_link_and_the_others_on_the_tunnel():
     sessions = routing_sessions(home_lab(), "hub-oci", ["spoke-jp", "spoke-home"])
     assert sessions == [
-        {"name": "bgp_spoke_jp", "neighbor": "192.168.31.11", "interface": "wg-oci", "asn": 4200000001, "accept": ["10.1.0.0/24"]},
-        {"name": "bgp_spoke_home_1", "neighbor": "192.168.41.67", "interface": "wg-oci-4-1", "asn": 4200000004, "accept": ["10.4.0.0/24"]},
-        {"name": "bgp_spoke_home_2", "neighbor": "192.168.41.69", "interface": "wg-oci-4-2", "asn": 4200000004, "accept": ["10.4.0.0/24"]},
-        {"name": "bgp_spoke_home_3", "neighbor": "192.168.41.71", "interface": "wg-oci-4-3", "asn": 4200000004, "accept": ["10.4.0.0/24"]},
+        {"name": "bgp_spoke_jp", "neighbor": "192.168.31.11", "interface": "wg-oci", "asn": 4200000001, "accept": ["10.1.0.0/24"],
+         "default_route": False},
+        {"name": "bgp_spoke_home_1", "neighbor": "192.168.41.67", "interface": "wg-oci-4-1", "asn": 4200000004, "accept": ["10.4.0.0/24"],
+         "default_route": False},
+        {"name": "bgp_spoke_home_2", "neighbor": "192.168.41.69", "interface": "wg-oci-4-2", "asn": 4200000004, "accept": ["10.4.0.0/24"],
+         "default_route": False},
+        {"name": "bgp_spoke_home_3", "neighbor": "192.168.41.71", "interface": "wg-oci-4-3", "asn": 4200000004, "accept": ["10.4.0.0/24"],
+         "default_route": False},
     ]
 
 
@@ -96,6 +100,17 @@ def test_the_spoke_keeps_a_session_per_link_to_hubs_in_mode_bgp():
 def test_bfd_runs_on_every_link():
     text = routing_bird_conf(home_lab(), "hub-oci", ["spoke-jp", "spoke-home"])
     assert 'interface "wg-oci", "wg-oci-4-1", "wg-oci-4-2", "wg-oci-4-3" {' in text
+
+
+def test_the_default_route_goes_over_every_link_of_a_spoke_that_takes_it():
+    hostvars = home_lab()
+    hostvars["spoke-home"]["routing_default_route"] = True
+    hub = routing_bird_conf(hostvars, "hub-oci", ["spoke-jp", "spoke-home"])
+    assert hub.count('    export where source = RTS_BGP || proto = "tunnel_subnet" || proto = "default_route";\n') == 3
+    assert [session["name"] for session in routing_sessions(hostvars, "hub-oci", ["spoke-jp", "spoke-home"]) if session["default_route"]] == [
+        "bgp_spoke_home_1", "bgp_spoke_home_2", "bgp_spoke_home_3"]
+    spoke = routing_bird_conf(hostvars, "spoke-home", ["hub-oci", "hub-vultr"])
+    assert "  kernel table 65536;\n" in spoke and spoke.count("    import all;\n") == 3
 
 
 def test_filter_module_exposes_every_filter():

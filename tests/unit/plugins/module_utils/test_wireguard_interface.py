@@ -201,6 +201,52 @@ def test_render_conf_with_an_uplink():
     assert "PostDown = ip -4 route flush table 51934" in lines
 
 
+# The two rules of a host whose default route comes from its hubs, each taken away then added (every tunnel adds them).
+DEFAULT_ROUTE_RULES = [
+    "PostUp = ip -4 rule del lookup main suppress_prefixlength 0 priority 30100 2>/dev/null || true; "
+    "ip -4 rule add lookup main suppress_prefixlength 0 priority 30100",
+    "PostUp = ip -4 rule del not fwmark 65536 lookup 65536 priority 30101 2>/dev/null || true; "
+    "ip -4 rule add not fwmark 65536 lookup 65536 priority 30101",
+]
+
+
+def test_render_conf_with_the_default_route():
+    """The tunnel's own packets carry the mark the rule lets through to the main table (the uplink's default route)."""
+    text = wg_interface.render_conf("wg-oci", ["192.168.31.13/32"], 51820, peer_address="192.168.31.1", default_route=True)
+    lines = text.splitlines()
+    assert [line for line in lines if line.startswith("FwMark")] == ["FwMark = 65536"]
+    assert [line for line in lines if "rule" in line] == DEFAULT_ROUTE_RULES
+    # No PostDown: the host's other tunnels still need the rules.
+    assert not [line for line in lines if line.startswith("PostDown")]
+    assert lines[lines.index("ListenPort = 51820") + 1 : lines.index("ListenPort = 51820") + 4] == ["FwMark = 65536"] + DEFAULT_ROUTE_RULES
+
+
+def test_render_conf_without_the_default_route_is_as_before():
+    assert wg_interface.render_conf("wg-oci", ["192.168.31.11/24"], 51820, default_route=False) == SPOKE_CONF
+
+
+def test_render_conf_with_the_default_route_and_an_uplink_keeps_the_port_as_mark():
+    """A tunnel on an uplink is marked with its port, whose rule (priority 30000) comes before the default route's."""
+    text = wg_interface.render_conf("wg-oci-4-2", ["192.168.41.69/32"], 51934, peer_address="192.168.41.68",
+                                    uplink={"interface": "eth1", "gateway": "100.64.5.1"}, default_route=True)
+    lines = text.splitlines()
+    assert [line for line in lines if line.startswith("FwMark")] == ["FwMark = 51934"]
+    assert [line for line in lines if "priority 301" in line] == DEFAULT_ROUTE_RULES
+    assert [line for line in lines if line.startswith("PostDown")] == [
+        "PostDown = ip -4 rule del fwmark 51934 lookup 51934 priority 30000", "PostDown = ip -4 route flush table 51934"]
+
+
+def test_the_default_route_is_a_change_of_settings():
+    assert wg_interface.conf_settings(wg_interface.render_conf("wg-oci", ["192.168.31.13/32"], 51820, default_route=True)) != \
+        wg_interface.conf_settings(wg_interface.render_conf("wg-oci", ["192.168.31.13/32"], 51820))
+
+
+def test_the_default_route_table_is_no_port():
+    """Never a tunnel's mark on an uplink (its port), nor a table of the kernel's own (253-255)."""
+    assert wg_interface.DEFAULT_ROUTE_TABLE > wg_interface.MAX_PORT
+    assert wg_interface.UPLINK_RULE_PRIORITY < wg_interface.DEFAULT_ROUTE_MAIN_RULE_PRIORITY < wg_interface.DEFAULT_ROUTE_RULE_PRIORITY < 32766
+
+
 @pytest.mark.parametrize(("uplink", "port", "problem"), [
     ({"interface": "eth1", "gateway": "100.64.5.1"}, 51934, None),
     ({"interface": "eth1", "gateway": "100.64.5.1"}, None, "uplink: needs listen_port"),

@@ -219,6 +219,20 @@ def test_a_new_port_restarts_the_interface_and_a_new_comment_does_not(host, run_
     assert result["added"] == [] and len(host.interface["peers"]) == 2
 
 
+def test_the_default_route_option_reaches_the_file_and_restarts_the_interface(host, run_module, tmp_path):
+    """Its mark and rules are wg-quick settings: turning it on is a restart, like a new port."""
+    run_module(main, hub_args())
+    host.calls.clear()
+    failed, result = run_module(main, hub_args(default_route=True))
+    assert not failed, result
+    assert result["unit_actions"] == ["restart"]
+    conf = (tmp_path / "etc" / "wireguard" / "wg-oci.conf").read_text()
+    assert "ListenPort = 51820\nFwMark = 65536\n" in conf and "lookup 65536 priority 30101\n" in conf
+    host.calls.clear()
+    failed, result = run_module(main, hub_args(default_route=True))
+    assert not failed and result["changed"] is False, result
+
+
 def test_a_restored_key_is_set_live_without_a_restart(host, run_module):
     run_module(main, hub_args())
     host.calls.clear()
