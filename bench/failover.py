@@ -17,6 +17,10 @@ whose path goes through what the event takes away, both ways (`ip route get` on 
 - cut:    every packet of hub-oci's WireGuard port dropped both ways at once (nft, on the hub): a hub whose network
           dies without a word, as in a provider's outage. Only BFD notices (interval x multiplier); the bench then takes
           the drop away and waits for the sessions;
+- internet: `docker stop` of hub-oci again, with a flow from site de's LAN to the internet (internet-core), which
+          site de's default route (routing_default_route) sends through hub-oci, masqueraded there: it moves to
+          hub-gcp, masqueraded behind hub-gcp's address (a new mapping; ping carries on with the same id). Then
+          `docker start`;
 - uplink: site home's second carrier (SoftBank) stops forwarding (nft on its CGNAT router): flow spoke-home ->
           spoke-de, through that carrier's tunnel both ways (home's route, and hub-oci's route back). BFD notices on
           that tunnel; the other two carry the flow. Then the carrier comes back.
@@ -46,6 +50,8 @@ LANS = {SPOKE_US: ipaddress.ip_network("10.2.0.0/24"), SPOKE_DE: ipaddress.ip_ne
 SESSIONS = {SPOKE_US: 2, SPOKE_DE: 2, SPOKE_HOME: 3}
 # Site home's SoftBank tunnel (uplink 2 of site 4, inventories/lab) and its carrier's CGNAT router.
 UPLINK_INTERFACE, UPLINK_ROUTER = "wg-oci-4-2", "cgnat-softbank"
+# The internet, as site de's default route reaches it (through a hub, masqueraded there).
+INTERNET = "198.51.100.1"
 # Extra host numbers put on each LAN to find a pair hashed onto the path an event takes away.
 CANDIDATES = range(100, 116)
 INTERVAL = 0.01
@@ -117,6 +123,15 @@ def pair_through(source_host: str, target_host: str, checks) -> tuple[str, str]:
     raise SystemExit("no pair of addresses of %s and %s takes %s" % (source_host, target_host, checks))
 
 
+def source_through(source_host: str, target: str, interface: str) -> str:
+    """An address of SOURCE_HOST's LAN whose flow to TARGET (off the sites) leaves by INTERFACE."""
+    for number in CANDIDATES:
+        source = LANS[source_host].network_address + number
+        if route_dev(source_host, target, source) == interface:
+            return str(source)
+    raise SystemExit("no address of %s's LAN goes to %s by %s" % (source_host, target, interface))
+
+
 def loss_window(source_host: str, source: str, target: str, event, wait) -> float:
     """The longest run of unanswered pings from SOURCE (on SOURCE_HOST) to TARGET x INTERVAL around EVENT (a callable),
     watched until WAIT (a callable) returns."""
@@ -145,14 +160,17 @@ def main():
     add_addresses()
     hub_flow = (SPOKE_US,) + pair_through(SPOKE_US, SPOKE_DE, [(SPOKE_US, "wg-oci", True, None), (SPOKE_DE, "wg-oci", False, None)])
     uplink_flow = (SPOKE_HOME,) + pair_through(SPOKE_HOME, SPOKE_DE, [(SPOKE_HOME, UPLINK_INTERFACE, True, None), (HUB, UPLINK_INTERFACE, False, "wg-oci")])
-    print("hub events: %s -> %s through %s both ways; uplink event: %s -> %s through %s both ways; a ping every %.0f ms"
-          % (hub_flow[1], hub_flow[2], HUB, uplink_flow[1], uplink_flow[2], UPLINK_INTERFACE, INTERVAL * 1000))
+    internet_flow = (SPOKE_DE, source_through(SPOKE_DE, INTERNET, "wg-oci"), INTERNET)
+    print("hub events: %s -> %s through %s both ways; internet event: %s -> %s through %s; uplink event: %s -> %s through %s both ways; "
+          "a ping every %.0f ms" % (hub_flow[1], hub_flow[2], HUB, internet_flow[1], INTERNET, HUB, uplink_flow[1], uplink_flow[2],
+                                    UPLINK_INTERFACE, INTERVAL * 1000))
     events = {
         "stop": (hub_flow, lambda: docker("stop", LAB + HUB), lambda: docker("start", LAB + HUB)),
         "cut": (hub_flow, lambda: on(HUB, "nft -f - <<'EOF'\n%sEOF" % CUT_TABLE), lambda: on(HUB, "nft delete table inet %s" % CUT_NAME)),
+        "internet": (internet_flow, lambda: docker("stop", LAB + HUB), lambda: docker("start", LAB + HUB)),
         "uplink": (uplink_flow, lambda: on(UPLINK_ROUTER, UPLINK_CUT), lambda: on(UPLINK_ROUTER, "nft delete table inet %s" % CUT_NAME)),
     }
-    figures = {"stop": [], "start": [], "cut": [], "uplink": [], "uplink back": []}
+    figures = {"stop": [], "start": [], "cut": [], "internet": [], "internet back": [], "uplink": [], "uplink back": []}
     recovery = []
 
     def watch():
@@ -166,23 +184,23 @@ def main():
         for round_number in range(1, arguments.rounds + 1):
             for name, (flow, fail, restore) in events.items():
                 figures[name].append(loss_window(*flow, fail, watch))
-                back_name = {"stop": "start", "uplink": "uplink back"}.get(name)
+                back_name = {"stop": "start", "internet": "internet back", "uplink": "uplink back"}.get(name)
                 if back_name:
                     figures[back_name].append(loss_window(*flow, restore, sessions_back))
                 else:
                     restore()
                     sessions_back()
                 back = ", back %.2f s" % figures[back_name][-1] if back_name else ""
-                print("round %d %-6s loss %.2f s%s" % (round_number, name, figures[name][-1], back))
+                print("round %d %-8s loss %.2f s%s" % (round_number, name, figures[name][-1], back))
     finally:
         remove_addresses()
         docker("start", LAB + HUB, check=False)
         for host in (HUB, UPLINK_ROUTER):
             on(host, "nft delete table inet %s 2>/dev/null; true" % CUT_NAME, check=False)
     print()
-    print("event        median   min    max   (seconds of lost pings, %d rounds)" % arguments.rounds)
+    print("event          median   min    max   (seconds of lost pings, %d rounds)" % arguments.rounds)
     for name, values in figures.items():
-        print("%-11s  %5.2f  %5.2f  %5.2f" % (name, statistics.median(values), min(values), max(values)))
+        print("%-13s  %5.2f  %5.2f  %5.2f" % (name, statistics.median(values), min(values), max(values)))
     print("sessions all up again after a restore: median %.1f s, max %.1f s" % (statistics.median(recovery), max(recovery)))
 
 

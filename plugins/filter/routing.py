@@ -21,8 +21,8 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.multisite.vpn.plugins.filter.network import subnet_host
-from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import DEFAULT_ROUTE_TABLE
 from ansible_collections.multisite.vpn.plugins.filter.uplinks import hub_uplink_links, spoke_uplink_links
+from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import DEFAULT_ROUTE_TABLE
 
 # RFC 6996's private AS numbers (RFC 7300 keeps 65535 and 4294967295 out).
 PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))

@@ -3,9 +3,11 @@
 """Files and the systemd units that run them, for the multisite.vpn.service_files module: its input, what a run
 must do (plan, pure), doing it, and its result and diff.
 
-Files are files.OwnedFile (read once, written only when they differ); units are read with one C(systemctl show)
-each (systemd_unit.read_unit_state). A run with nothing to do makes no other call. A file to be written that has a
-validate command is first checked by it, from a temporary copy, before any file is written (in check mode too).
+With state present, files are files.OwnedFile (read once, written only when they differ); with state absent they are
+AbsentFile (looked at once with lstat, never read, removed when they exist). Units are read with one
+C(systemctl show) each (systemd_unit.read_unit_state). A run with nothing to do makes no other call. A file to be
+written that has a validate command is first checked by it, from a temporary copy, before any file is written (in
+check mode too).
 
 Secret files (given as secret_content, a no_log option): their content is never in a result, a diff or a message;
 messages about a file name it by its place in `files` and its path, never by its content.
@@ -18,10 +20,11 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import tempfile
 
 from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit
-from ansible_collections.multisite.vpn.plugins.module_utils.files import OwnedFile
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileReadError, FileWriteError, OwnedFile, sync_directory
 
 # The argument spec of one entry of `files`. The contents and modes are raw: a content that is not a string is
 # refused rather than converted (a conversion warning would quote it), a mode given as a YAML number is refused
@@ -35,6 +38,10 @@ FILE_OPTIONS = dict(
     directory_mode=dict(type="raw", default="0755"),
     validate=dict(type="str"),
 )
+# With state absent only path is used. These options have no default, so that giving one is told apart from leaving
+# it out, and refused (directory_mode has a default and is ignored, as are restart_on_change and reload_on_change).
+ABSENT_REFUSED = ("content", "secret_content", "mode", "validate")
+STATES = ("present", "absent")
 DEFAULT_MODE = 0o644
 DEFAULT_SECRET_MODE = 0o600
 
@@ -114,10 +121,9 @@ def parse_validate(command: str, label: str) -> tuple[list[str] | None, str | No
     return words, None
 
 
-def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
-    """One entry of `files` as wanted (mode and directory_mode as numbers, secret when given as secret_content,
-    validate as the words of its command); its problems go to PROBLEMS, SEEN maps the paths before it to their
-    index."""
+def validate_path(index: int, entry: dict, seen: dict, problems: list) -> str:
+    """The path of one entry of `files`, normalised; its problems go to PROBLEMS, SEEN maps the paths before it to
+    their index."""
     label = "files[%d]" % index
     path = entry["path"]
     problem = path_problem(path, label + ".path")
@@ -128,6 +134,25 @@ def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
         if path in seen:
             problems.append("%s.path: %s is also files[%d].path" % (label, entry["path"], seen[path]))
         seen.setdefault(path, index)
+    return path
+
+
+def validate_absent_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
+    """One entry of `files` to remove: its path only; an option that would describe the file's content is a problem
+    (named, never quoted: it may be secret_content)."""
+    path = validate_path(index, entry, seen, problems)
+    for option in ABSENT_REFUSED:
+        if entry[option] is not None:
+            problems.append("files[%d].%s: not allowed with state=absent, which removes the file (give only its path)" % (index, option))
+    return dict(path=path, content=None, mode=None, directory_mode=None, secret=False, validate=None)
+
+
+def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
+    """One entry of `files` as wanted (mode and directory_mode as numbers, secret when given as secret_content,
+    validate as the words of its command); its problems go to PROBLEMS, SEEN maps the paths before it to their
+    index."""
+    label = "files[%d]" % index
+    path = validate_path(index, entry, seen, problems)
     secret = entry["secret_content"] is not None
     content = entry["secret_content"] if secret else entry["content"]
     if secret and entry["content"] is not None:
@@ -154,12 +179,13 @@ def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
     return dict(path=path, content=content, mode=mode, directory_mode=directory_mode, secret=secret, validate=validate_words)
 
 
-def validate(files, units) -> tuple[list[dict], list[str]]:
-    """The wanted files (validate_file) and units, or a ServiceFilesError naming every problem, each starting with
-    its option (files[2].mode: ...)."""
+def validate(files, units, state: str = "present") -> tuple[list[dict], list[str]]:
+    """The wanted files (validate_file, or validate_absent_file with STATE absent) and units, or a ServiceFilesError
+    naming every problem, each starting with its option (files[2].mode: ...)."""
     problems = []
     seen = {}
-    wanted = [validate_file(index, entry, seen, problems) for index, entry in enumerate(files or [])]
+    validate_entry = validate_absent_file if state == "absent" else validate_file
+    wanted = [validate_entry(index, entry, seen, problems) for index, entry in enumerate(files or [])]
     names = {}
     for index, unit in enumerate(units or []):
         label = "units[%d]" % index
@@ -183,7 +209,45 @@ def needs_systemctl(wanted: list[dict], units: list[str]) -> bool:
     return bool(units) or any(is_unit_file(entry["path"]) for entry in wanted)
 
 
-def read_files(wanted: list[dict]) -> list[OwnedFile]:
+class AbsentFile:
+    """A file of `files` with state absent: what lstat says of PATH (None when nothing is there), read once in the
+    constructor; its content is never read, so that a removed secret cannot show. CHANGED when something is to be
+    removed; a directory is refused (directories are left in place). A symbolic link is removed, not its target."""
+
+    def __init__(self, path: str, label: str):
+        self.path = path
+        try:
+            self.stat = os.lstat(path)
+        except FileNotFoundError:
+            self.stat = None
+        except OSError as err:
+            raise FileReadError("cannot read %s: %s" % (path, err.strerror)) from err
+        if self.stat is not None and stat.S_ISDIR(self.stat.st_mode):
+            raise ServiceFilesError("%s: %s is a directory; state=absent removes files and leaves directories in place" % (label, path))
+
+    @property
+    def changed(self) -> bool:
+        return self.stat is not None
+
+    def remove(self) -> None:
+        """Remove the file, and sync its directory so that the removal survives a power cut."""
+        try:
+            with contextlib.suppress(FileNotFoundError):  # removed since it was looked at: absent all the same
+                os.unlink(self.path)
+            sync_directory(os.path.dirname(self.path))
+        except OSError as err:
+            raise FileWriteError("cannot remove %s: %s" % (self.path, err.strerror)) from err
+
+    def diff(self) -> dict:
+        """Ansible's diff of the removal: the file's size, never its content (it may have held a secret)."""
+        return dict(before_header=self.path, after_header=self.path,
+                    before="%s: %d bytes (content not shown)\n" % (self.path, self.stat.st_size), after="%s: removed\n" % self.path)
+
+
+def read_files(wanted: list[dict], state: str = "present") -> list:
+    """The files of `files` as they are: OwnedFile each, or AbsentFile each with STATE absent."""
+    if state == "absent":
+        return [AbsentFile(entry["path"], "files[%d].path" % index) for index, entry in enumerate(wanted)]
     return [
         OwnedFile(entry["path"], entry["content"], entry["mode"], directory_mode=entry["directory_mode"], secret=entry["secret"])
         for entry in wanted
@@ -201,13 +265,26 @@ def check_units_known(units: list[str], states: dict, owned: list[OwnedFile]) ->
             )
 
 
-def plan(owned: list[OwnedFile], units: list[str], states: dict, restart_on_change: bool, reload_on_change: bool) -> tuple[bool, dict]:
-    """(daemon_reload, actions by unit) from what was read: reload when a unit file changes or systemd asks for it
-    (or does not know a unit yet); enable what is not enabled; start what is not active, and after a change reload
-    what is active (RELOAD_ON_CHANGE, which wins), or restart it (RESTART_ON_CHANGE)."""
+def stop_actions(enabled: bool, active: bool) -> list[str]:
+    """What takes a unit away, in order: stop it when it is active, then disable it when it is enabled. Two calls
+    rather than one disable --now: each is made only when needed and recorded as done, and a unit that fails to
+    stop is left enabled, as it was."""
+    return (["stop"] if active else []) + (["disable"] if enabled else [])
+
+
+def plan(owned: list, units: list[str], states: dict, restart_on_change: bool, reload_on_change: bool,
+         state: str = "present") -> tuple[bool, dict]:
+    """(daemon_reload, actions by unit) from what was read: reload when a unit file changes (is written, or removed
+    with STATE absent) or, with STATE present, when systemd asks for it (or does not know a unit yet); enable what is
+    not enabled; start what is not active, and after a change reload what is active (RELOAD_ON_CHANGE, which wins),
+    or restart it (RESTART_ON_CHANGE). With STATE absent: stop what is active, disable what is enabled, and nothing
+    else (a unit systemd does not know is nothing to stop, and no reason to reload)."""
     changed = [owned_file for owned_file in owned if owned_file.changed]
-    daemon_reload = systemd_unit.daemon_reload_needed(any(is_unit_file(owned_file.path) for owned_file in changed),
-                                                      [states[unit] for unit in units])
+    unit_file_changed = any(is_unit_file(owned_file.path) for owned_file in changed)
+    if state == "absent":
+        actions = {unit: stop_actions(states[unit].enabled, states[unit].active) for unit in units}
+        return systemd_unit.daemon_reload_needed(unit_file_changed, []), actions
+    daemon_reload = systemd_unit.daemon_reload_needed(unit_file_changed, [states[unit] for unit in units])
     act_on_change = bool(changed) and (reload_on_change or restart_on_change)
     on_change = "reload" if reload_on_change else "restart"
     actions = {unit: systemd_unit.start_actions(states[unit].enabled, states[unit].active, act_on_change, on_change) for unit in units}
@@ -274,20 +351,35 @@ def run_validate_commands(module, wanted: list[dict], owned: list[OwnedFile], do
             done["validated"].append(owned_file.path)
 
 
-def apply(module, systemctl_binary: str | None, owned: list[OwnedFile], daemon_reload: bool, actions: dict, done: dict) -> None:
-    """Write the files that differ, then reload, then act on each unit in order. DONE records what happened, for a
-    failure's result: files_changed, daemon_reload, unit_actions."""
-    for owned_file in owned:
-        if owned_file.changed:
-            owned_file.write()
-            done["files_changed"].append(owned_file.path)
-    if daemon_reload:
-        systemd_unit.systemctl(module, systemctl_binary, "daemon-reload")
-        done["daemon_reload"] = True
+def act_on_units(module, systemctl_binary: str | None, actions: dict, done: dict) -> None:
+    """Ask systemd for each unit's actions, in order; DONE["unit_actions"] records those done."""
     for unit, unit_actions in actions.items():
         for action in unit_actions:
             systemd_unit.systemctl(module, systemctl_binary, action, unit)
             done["unit_actions"].setdefault(unit, []).append(action)
+
+
+def apply(module, systemctl_binary: str | None, owned: list, daemon_reload: bool, actions: dict, done: dict,
+          state: str = "present") -> None:
+    """Write the files that differ, then reload, then act on each unit in order. With STATE absent, act on each unit
+    first (stop and disable it while its files are still there, so that a unit that fails to stop keeps them), then
+    remove the files that exist, then reload. DONE records what happened, for a failure's result: files_changed,
+    daemon_reload, unit_actions."""
+    absent = state == "absent"
+    if absent:
+        act_on_units(module, systemctl_binary, actions, done)
+    for owned_file in owned:
+        if owned_file.changed:
+            if absent:
+                owned_file.remove()
+            else:
+                owned_file.write()
+            done["files_changed"].append(owned_file.path)
+    if daemon_reload:
+        systemd_unit.systemctl(module, systemctl_binary, "daemon-reload")
+        done["daemon_reload"] = True
+    if not absent:
+        act_on_units(module, systemctl_binary, actions, done)
 
 
 def unit_line(unit: str, enabled: bool, active: bool, loaded: bool, note: str = "") -> str:
@@ -296,15 +388,19 @@ def unit_line(unit: str, enabled: bool, active: bool, loaded: bool, note: str = 
     return "%s: %s, %s%s\n" % (unit, "enabled" if enabled else "not enabled", "active" if active else "inactive", note)
 
 
-def build_diff(owned: list[OwnedFile], units: list[str], states: dict, daemon_reload: bool, actions: dict) -> list[dict]:
-    """One diff per changed file (a secret one hidden), then the units whose state changes, when any does."""
+def build_diff(owned: list, units: list[str], states: dict, daemon_reload: bool, actions: dict, state: str = "present") -> list[dict]:
+    """One diff per changed file (a secret one hidden; a removed one, with STATE absent, by its size only), then the
+    units whose state changes, when any does: enabled and active after, or with STATE absent neither."""
     diffs = [owned_file.diff() for owned_file in owned if owned_file.changed]
     acting = [unit for unit in units if actions[unit]]
     if acting or daemon_reload:
         before = "".join(unit_line(unit, states[unit].enabled, states[unit].active, states[unit].loaded) for unit in units)
-        after = "".join(
-            unit_line(unit, True, True, True, "".join(CHANGE_NOTES.get(action, "") for action in actions[unit])) for unit in units
-        )
+        if state == "absent":
+            after = "".join(unit_line(unit, False, False, states[unit].loaded) for unit in units)
+        else:
+            after = "".join(
+                unit_line(unit, True, True, True, "".join(CHANGE_NOTES.get(action, "") for action in actions[unit])) for unit in units
+            )
         if daemon_reload:
             after = "(systemd reloaded)\n" + after
         diffs.append(dict(before_header="systemd units", after_header="systemd units", before=before, after=after))

@@ -1,7 +1,7 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""service_files' pure parts: modes, paths, unit names and validate commands, what a run must do from what it read,
-and the temporary copy a validate command reads."""
+"""service_files' pure parts: modes, paths, unit names and validate commands, what a run must do from what it read
+(state present or absent), the temporary copy a validate command reads, and a file to remove (AbsentFile)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from ansible_collections.multisite.vpn.plugins.module_utils import service_files, systemd_unit
-from ansible_collections.multisite.vpn.plugins.module_utils.files import OwnedFile
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileWriteError, OwnedFile
 
 TIMER = "multisite-vpn-example.timer"
 
@@ -230,3 +230,97 @@ def test_a_secret_file_s_diff_holds_no_content(tmp_path):
     secret = OwnedFile(str(path), '{"token": "new-token"}\n', 0o600, secret=True)
     (diff,) = service_files.build_diff([secret], [], {}, False, {})
     assert "token" not in diff["before"] + diff["after"]
+
+
+@pytest.mark.parametrize(
+    "changed, unit_state, expected",
+    [
+        pytest.param([], state(enabled=False, active=False), (False, []), id="no-op"),
+        pytest.param([UNIT_FILE, PROGRAM], state(), (True, ["stop", "disable"]), id="everything"),
+        pytest.param([PROGRAM], state(), (False, ["stop", "disable"]), id="program-only-no-reload"),
+        pytest.param([UNIT_FILE], state(enabled=False, active=False), (True, []), id="unit-file-only"),
+        pytest.param([], state(active=False), (False, ["disable"]), id="enabled-stopped"),
+        pytest.param([], state(enabled=False), (False, ["stop"]), id="running-not-enabled"),
+        pytest.param([], state(loaded=False, enabled=False, active=False), (False, []), id="unknown-unit-no-reload"),
+        pytest.param([], state(enabled=False, active=False, needs_reload=True), (False, []), id="needs-reload-is-not-asked-for"),
+    ],
+)
+def test_plan_absent(changed, unit_state, expected):
+    """restart_on_change and reload_on_change are not used: every pair gives the same plan."""
+    owned = [Read(path, path in changed) for path in (PROGRAM, UNIT_FILE)]
+    for restart_on_change, reload_on_change in ((True, False), (False, False), (True, True)):
+        assert service_files.plan(owned, [TIMER], {TIMER: unit_state}, restart_on_change, reload_on_change, "absent") == (
+            expected[0], {TIMER: expected[1]})
+
+
+@pytest.mark.parametrize(
+    "enabled, active, actions",
+    [(True, True, ["stop", "disable"]), (True, False, ["disable"]), (False, True, ["stop"]), (False, False, [])],
+)
+def test_stop_actions(enabled, active, actions):
+    assert service_files.stop_actions(enabled, active) == actions
+
+
+def test_validate_absent_keeps_the_path_only_and_ignores_directory_mode():
+    entry = dict(path="/etc/multisite-vpn//example.json", content=None, secret_content=None, mode=None, directory_mode="0700", validate=None)
+    assert service_files.validate([entry], [TIMER], "absent") == (
+        [dict(path="/etc/multisite-vpn/example.json", content=None, mode=None, directory_mode=None, secret=False, validate=None)], [TIMER])
+
+
+@pytest.mark.parametrize("option", ["content", "secret_content", "mode", "validate"])
+def test_validate_absent_refuses_an_option_by_name_never_by_value(option):
+    entry = dict(path="/etc/example.json", content=None, secret_content=None, mode=None, directory_mode="0755", validate=None)
+    entry[option] = "s3cr3t %s"
+    with pytest.raises(service_files.ServiceFilesError) as raised:
+        service_files.validate([entry], [], "absent")
+    assert str(raised.value) == "files[0].%s: not allowed with state=absent, which removes the file (give only its path)" % option
+
+
+def test_an_absent_file_that_is_not_there_is_nothing_to_remove(tmp_path):
+    absent = service_files.AbsentFile(str(tmp_path / "gone.conf"), "files[0].path")
+    assert absent.changed is False
+
+
+def test_an_absent_file_is_removed_and_its_diff_holds_its_size_only(tmp_path):
+    path = tmp_path / "example.json"
+    path.write_text('{"token": "old-token"}\n')
+    absent = service_files.AbsentFile(str(path), "files[0].path")
+    assert absent.changed is True
+    (diff,) = service_files.build_diff([absent], [], {}, False, {}, "absent")
+    assert diff == dict(before_header=str(path), after_header=str(path), before="%s: 23 bytes (content not shown)\n" % path,
+                        after="%s: removed\n" % path)
+    absent.remove()
+    assert not path.exists() and tmp_path.is_dir()
+    absent.remove()  # gone already: nothing to say
+
+
+def test_an_absent_file_that_is_a_directory_is_refused(tmp_path):
+    with pytest.raises(service_files.ServiceFilesError) as raised:
+        service_files.AbsentFile(str(tmp_path), "files[3].path")
+    assert str(raised.value) == "files[3].path: %s is a directory; state=absent removes files and leaves directories in place" % tmp_path
+
+
+def test_an_absent_file_that_cannot_be_removed_is_said_plainly(tmp_path, monkeypatch):
+    path = tmp_path / "example.conf"
+    path.write_text("x\n")
+    absent = service_files.AbsentFile(str(path), "files[0].path")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(service_files.os, "unlink", refuse)
+    with pytest.raises(FileWriteError) as raised:
+        absent.remove()
+    assert str(raised.value) == "cannot remove %s: Permission denied" % path
+
+
+@pytest.mark.parametrize(
+    "unit_state, actions, after",
+    [
+        pytest.param(state(), ["stop", "disable"], "%s: not enabled, inactive\n" % TIMER, id="known"),
+        pytest.param(state(loaded=False, enabled=False, active=False), [], "%s: not loaded\n" % TIMER, id="unknown"),
+    ],
+)
+def test_units_diff_of_absent_says_nothing_stays_enabled_or_active(unit_state, actions, after):
+    units_diff = service_files.build_diff([], [TIMER], {TIMER: unit_state}, True, {TIMER: actions}, "absent")[-1]
+    assert units_diff["after"] == "(systemd reloaded)\n" + after

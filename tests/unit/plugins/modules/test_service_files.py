@@ -28,9 +28,11 @@ SECRET_TEXT = '{\n  "params": {\n    "key_secret": "%s"\n  }\n}\n' % SECRET_KEY
 
 
 class FakeSystemd:
-    """systemctl show/daemon-reload/enable/start/restart over unit files in a directory. A unit is loaded when its
-    file exists (systemd loads a unit it has not seen on demand), and needs a daemon-reload when its file differs from
-    what the last daemon-reload read. FAIL maps (action, unit) to what systemctl says when that call fails."""
+    """systemctl show/daemon-reload/enable/start/restart/reload/stop/disable over unit files in a directory. A unit is
+    loaded when its file exists (systemd loads a unit it has not seen on demand) or the last daemon-reload read it, and
+    needs a daemon-reload when its file differs from what the last daemon-reload read; any call but show and
+    daemon-reload fails for a unit without a file. FAIL maps (action, unit) to what systemctl says when that call
+    fails."""
 
     def __init__(self, unit_dir):
         self.unit_dir = unit_dir
@@ -82,6 +84,10 @@ class FakeSystemd:
         elif action == "reload":
             if unit not in self.active:
                 return 1, "", "Job for %s invalid." % unit
+        elif action == "stop":
+            self.active.discard(unit)
+        elif action == "disable":
+            self.enabled.discard(unit)
         else:
             raise AssertionError("unexpected systemctl call %r" % (args,))
         return 0, "", ""
@@ -668,3 +674,201 @@ def test_a_failing_reload_points_at_the_journal_and_says_what_was_done(host, run
     assert (result["changed"], result["files_changed"], result["validated"]) == (True, [where["conf"]], [where["conf"]])
     assert result["unit_actions"] == {}
     assert host.calls[-1] == ("reload", BIRD_UNIT)
+
+
+def absent_arguments(host, **changes):
+    """arguments(host) turned into state=absent: the same files by path alone, the same unit."""
+    files = [dict(path=entry["path"]) for entry in arguments(host)["files"]]
+    return dict(dict(state="absent", files=files, units=[TIMER]), **changes)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({}, id="defaults"),
+        pytest.param(dict(restart_on_change=False), id="restart-on-change-not-used"),
+        pytest.param(dict(reload_on_change=True), id="reload-on-change-not-used"),
+    ],
+)
+def test_absent_stops_disables_removes_then_reloads_and_a_second_run_changes_nothing(host, run_module, changes):
+    """The fake refuses to stop or disable a unit whose file is gone: units are taken away before the files."""
+    run_module(main, arguments(host))
+    where = paths(host)
+    host.calls.clear()
+    failed, result = run_module(main, absent_arguments(host, **changes))
+    assert not failed, result
+    assert (result["changed"], result["daemon_reload"], result["validated"]) == (True, True, [])
+    assert result["files_changed"] == [where["program"], where["config"], where["service"], where["timer"]]
+    assert result["unit_actions"] == {TIMER: ["stop", "disable"]}
+    assert host.calls == [show(TIMER), ("stop", TIMER), ("disable", TIMER), ("daemon-reload",)]
+    assert (host.enabled, host.active) == (set(), set())
+    assert not any(os.path.lexists(path) for path in where.values())
+    assert all(os.path.isdir(os.path.dirname(path)) for path in where.values())
+    host.calls.clear()
+    failed, again = run_module(main, absent_arguments(host, **changes), diff=True)
+    assert not failed, again
+    assert (again["changed"], again["files_changed"], again["daemon_reload"], again["unit_actions"]) == (False, [], False, {TIMER: []})
+    assert again["diff"] == []
+    assert host.calls == [show(TIMER)]
+
+
+def test_absent_on_a_host_without_any_of_it_changes_nothing_and_only_reads(host, run_module):
+    before = tree(host.root)
+    failed, result = run_module(main, absent_arguments(host), diff=True)
+    assert not failed, result
+    assert (result["changed"], result["files_changed"], result["daemon_reload"], result["unit_actions"]) == (False, [], False, {TIMER: []})
+    assert result["diff"] == []
+    assert host.calls == [show(TIMER)]
+    assert tree(host.root) == before
+
+
+def test_absent_leaves_out_a_unit_systemd_does_not_know(host, run_module):
+    run_module(main, arguments(host))
+    missing = "multisite-vpn-missing.timer"
+    host.calls.clear()
+    failed, result = run_module(main, absent_arguments(host, units=[missing, TIMER]))
+    assert not failed, result
+    assert result["unit_actions"] == {missing: [], TIMER: ["stop", "disable"]}
+    assert host.calls == [show(missing), show(TIMER), ("stop", TIMER), ("disable", TIMER), ("daemon-reload",)]
+
+
+@pytest.mark.parametrize(
+    "enabled, active, actions",
+    [
+        pytest.param(True, False, ["disable"], id="enabled-stopped"),
+        pytest.param(False, True, ["stop"], id="disabled-running"),
+    ],
+)
+def test_absent_asks_systemd_only_what_is_needed(host, run_module, enabled, active, actions):
+    """A unit the package installed (bird's): no file of this task, so no daemon-reload."""
+    bird_host(host)
+    if not enabled:
+        host.enabled.discard(BIRD_UNIT)
+    if not active:
+        host.active.discard(BIRD_UNIT)
+    host.calls.clear()
+    failed, result = run_module(main, dict(state="absent", files=[dict(path=bird_paths(host)["conf"])], units=[BIRD_UNIT]))
+    assert not failed, result
+    assert (result["changed"], result["files_changed"], result["daemon_reload"]) == (True, [bird_paths(host)["conf"]], False)
+    assert result["unit_actions"] == {BIRD_UNIT: actions}
+    assert host.calls == [show(BIRD_UNIT)] + [(action, BIRD_UNIT) for action in actions]
+    assert os.path.exists(bird_paths(host)["unit"])
+
+
+def test_absent_without_units_or_unit_files_needs_no_systemctl(host, run_module, monkeypatch):
+    run_module(main, arguments(host))
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda module, name, *args, **kwargs: None)
+    host.calls.clear()
+    program = paths(host)["program"]
+    failed, result = run_module(main, dict(state="absent", files=[dict(path=program)]))
+    assert not failed, result
+    assert (result["changed"], result["files_changed"], result["daemon_reload"], result["unit_actions"]) == (True, [program], False, {})
+    assert host.calls == []
+    assert not os.path.exists(program)
+
+
+def test_absent_in_check_mode_reports_what_a_real_run_does_and_changes_nothing(host, run_module):
+    run_module(main, arguments(host))
+    before = tree(host.root)
+    host.calls.clear()
+    failed, checked = run_module(main, absent_arguments(host), check_mode=True, diff=True)
+    assert not failed, checked
+    assert host.calls == [show(TIMER)]
+    assert tree(host.root) == before
+    assert (host.enabled, host.active) == ({TIMER}, {TIMER})
+    where = paths(host)
+    *files, units = checked["diff"]
+    assert files == [
+        dict(before_header=path, after_header=path, before="%s: %d bytes (content not shown)\n" % (path, len(text)), after="%s: removed\n" % path)
+        for path, text in zip((where["program"], where["config"], where["service"], where["timer"]),
+                              (PROGRAM_TEXT, SECRET_TEXT, SERVICE_TEXT, TIMER_TEXT))
+    ]
+    assert units == dict(before_header="systemd units", after_header="systemd units", before="%s: enabled, active\n" % TIMER,
+                         after="(systemd reloaded)\n%s: not enabled, inactive\n" % TIMER)
+    assert SECRET_KEY not in json.dumps(checked)
+    host.calls.clear()
+    failed, applied = run_module(main, absent_arguments(host), diff=True)
+    assert not failed, applied
+    for key in ("changed", "files_changed", "daemon_reload", "unit_actions", "validated", "diff"):
+        assert checked[key] == applied[key], key
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        pytest.param("content", PROGRAM_TEXT, id="content"),
+        pytest.param("secret_content", SECRET_TEXT, id="secret-content"),
+        pytest.param("mode", "0644", id="mode"),
+        pytest.param("validate", "bird -p -c %s", id="validate"),
+    ],
+)
+def test_absent_refuses_what_describes_a_file_s_content(host, run_module, option, value):
+    run_module(main, arguments(host))
+    args = absent_arguments(host)
+    args["files"][1][option] = value
+    before = tree(host.root)
+    host.calls.clear()
+    failed, result = run_module(main, args)
+    assert failed
+    assert result["msg"] == "files[1].%s: not allowed with state=absent, which removes the file (give only its path)" % option
+    assert (result["changed"], result["files_changed"], result["unit_actions"]) == (False, [], {})
+    assert host.calls == []
+    assert tree(host.root) == before
+    assert SECRET_KEY not in json.dumps(result)
+
+
+def test_absent_names_every_problem_at_once(host, run_module):
+    files = [dict(path="x", content="a\n"), dict(path="/etc/example.conf", mode="0600", validate="check %s")]
+    failed, result = run_module(main, dict(state="absent", files=files, units=["example"]))
+    assert failed
+    assert result["msg"] == (
+        "files[0].path: 'x' is relative; give an absolute path;"
+        " files[0].content: not allowed with state=absent, which removes the file (give only its path);"
+        " files[1].mode: not allowed with state=absent, which removes the file (give only its path);"
+        " files[1].validate: not allowed with state=absent, which removes the file (give only its path);"
+        " units[0]: 'example' has no unit suffix; give one of .service, .timer, .socket, .path"
+    )
+    assert host.calls == []
+
+
+def test_absent_refuses_a_directory_before_anything_is_changed(host, run_module):
+    run_module(main, arguments(host))
+    args = absent_arguments(host)
+    args["files"].append(dict(path=os.path.dirname(paths(host)["config"])))
+    before = tree(host.root)
+    host.calls.clear()
+    failed, result = run_module(main, args)
+    assert failed
+    assert result["msg"] == ("files[4].path: %s is a directory; state=absent removes files and leaves directories in place"
+                             % os.path.dirname(paths(host)["config"]))
+    assert (result["changed"], result["files_changed"], result["unit_actions"]) == (False, [], {})
+    assert host.calls == []
+    assert tree(host.root) == before
+    assert (host.enabled, host.active) == ({TIMER}, {TIMER})
+
+
+def test_absent_removes_a_symbolic_link_not_its_target(host, run_module, tmp_path):
+    target = tmp_path / "kept.conf"
+    target.write_text("kept\n")
+    link = tmp_path / "etc" / "example.conf"
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(target)
+    failed, result = run_module(main, dict(state="absent", files=[dict(path=str(link))]))
+    assert not failed, result
+    assert result["files_changed"] == [str(link)]
+    assert not os.path.lexists(link)
+    assert target.read_text() == "kept\n"
+
+
+def test_absent_a_unit_that_fails_to_stop_keeps_its_files_and_stays_enabled(host, run_module):
+    run_module(main, arguments(host))
+    host.fail[("stop", TIMER)] = "Job for %s canceled." % TIMER
+    before = tree(host.root)
+    host.calls.clear()
+    failed, result = run_module(main, absent_arguments(host))
+    assert failed
+    assert result["msg"] == "systemctl stop %s failed: Job for %s canceled.; see journalctl -u %s" % (TIMER, TIMER, TIMER)
+    assert (result["changed"], result["files_changed"], result["daemon_reload"], result["unit_actions"]) == (False, [], False, {})
+    assert host.calls == [show(TIMER), ("stop", TIMER)]
+    assert tree(host.root) == before
+    assert TIMER in host.enabled
