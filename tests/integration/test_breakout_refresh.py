@@ -334,11 +334,12 @@ def test_the_real_bird_takes_the_routes_and_keeps_them_when_it_refuses(rendered,
 # --- roles/routing/tasks/breakout.yml: what its two tasks are given, templated by Ansible itself -------------------
 
 def play_of_the_tasks(directory: pathlib.Path, name: str, setting, changed: bool) -> dict:
-    """A play that templates breakout.yml's arguments with its own vars, as Ansible would pass them to the modules,
-    and saves them: service_files and the program would change this machine, which is no host of a site."""
+    """A play that templates breakout.yml's arguments with its own vars over the role's, as Ansible would pass them to
+    the modules, and saves them: service_files and the program would change this machine, which is no host of a site."""
     block = yaml.safe_load((REPO / "roles" / "routing" / "tasks" / "breakout.yml").read_text())[0]
+    role_vars = yaml.safe_load((REPO / "roles" / "routing" / "vars" / "main.yml").read_text())
     install, write = block["block"]
-    return {"name": name, "hosts": "localhost", "gather_facts": False, "vars": dict(block["vars"], routing_breakout=setting), "tasks": [
+    return {"name": name, "hosts": "localhost", "gather_facts": False, "vars": dict(role_vars, **block["vars"], routing_breakout=setting), "tasks": [
         {"name": "Template the install task's arguments", "ansible.builtin.set_fact": {"install": install["multisite.vpn.service_files"]}},
         {"name": "Stand in for the install task", "ansible.builtin.command": {"cmd": "true"}, "changed_when": changed,
          "register": install["register"]},
