@@ -113,6 +113,13 @@ def route_problem(route) -> str | None:
     return None
 
 
+def rule_up_line(rule: str) -> str:
+    """The PostUp line that puts RULE (an `ip rule` command with %s for its verb) in place once: deleted first, so that
+    a restart never leaves two, then added. wg-quick runs its hooks under set -e: a missing rule must not stop the
+    start."""
+    return "PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add")
+
+
 def route_lines(route: dict) -> list[str]:
     """wg-quick hooks that add ROUTE into the interface (%i) at every start, and take its rules away at the stop.
 
@@ -133,8 +140,7 @@ def route_lines(route: dict) -> list[str]:
         rules = ["ip %s rule %%s from %s ipproto udp dport %d unreachable priority %d" % (family, source, port, EXCEPT_RULE_PRIORITY)
                  for port in sorted(set(route.get("except_udp_ports") or []))]
         rules.append("ip %s rule %%s from %s lookup %d priority %d" % (family, source, route["table"], LOOKUP_RULE_PRIORITY))
-        # wg-quick runs its hooks under set -e: a missing rule must not stop the start.
-        lines += ["PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add") for rule in rules]
+        lines += [rule_up_line(rule) for rule in rules]
         lines += ["PostDown = " + rule % "del" for rule in rules]
     return lines
 
@@ -203,7 +209,7 @@ def uplink_lines(uplink: dict, listen_port: int) -> list[str]:
     return [
         "FwMark = %d" % listen_port,
         "PostUp = ip -4 route replace default via %s dev %s onlink table %d" % (str(uplink["gateway"]).strip(), uplink["interface"], listen_port),
-        "PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add"),
+        rule_up_line(rule),
         "PostDown = " + rule % "del",
         "PostDown = ip -4 route flush table %d" % listen_port,
     ]
@@ -223,14 +229,14 @@ def default_route_lines(uplink) -> list[str]:
     """wg-quick settings for a host whose default route goes through its hubs: the main table first, its default
     route left out (the site's own networks, the tunnels' far ends); then, for all but the tunnels' own packets, the
     table BIRD fills (DEFAULT_ROUTE_TABLE: BGP's routes and the breakout prefixes); the tunnels' own packets fall
-    through to the main table's default route, the uplink. Every tunnel of the host adds the same two rules, and none takes them away: the
-    host's other tunnels still need them, and with the table empty (BIRD stopped, or the setting off) a lookup there
-    finds nothing and goes on to the main table, as without them."""
+    through to the main table's default route, the uplink. Every tunnel of the host adds the same two rules, and none
+    takes them away: the host's other tunnels still need them, and with the table empty (BIRD stopped, or the setting
+    off) a lookup there finds nothing and goes on to the main table, as without them."""
     rules = ["ip -4 rule %%s lookup main suppress_prefixlength 0 priority %d" % DEFAULT_ROUTE_MAIN_RULE_PRIORITY,
              "ip -4 rule %%s not fwmark %d lookup %d priority %d" % (DEFAULT_ROUTE_TABLE, DEFAULT_ROUTE_TABLE, DEFAULT_ROUTE_RULE_PRIORITY)]
     # A tunnel on an uplink is marked with its port already; its own rule, ahead of these, keeps it on its uplink.
     lines = [] if uplink is not None else ["FwMark = %d" % DEFAULT_ROUTE_TABLE]
-    return lines + ["PostUp = %s 2>/dev/null || true; %s" % (rule % "del", rule % "add") for rule in rules]
+    return lines + [rule_up_line(rule) for rule in rules]
 
 
 def input_problems(interface: str, addresses: list, listen_port, routes=(), peer_address=None, uplink=None) -> list[str]:
