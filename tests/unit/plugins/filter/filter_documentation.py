@@ -12,6 +12,7 @@ import re
 
 import jinja2
 import jinja2.nativetypes
+import pytest
 import yaml
 
 from ansible_collections.multisite.vpn.plugins import filter as filter_plugins
@@ -58,3 +59,24 @@ def render_example(filters: dict, template: str, variables=None):
     environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
     environment.filters.update(("multisite.vpn." + name, function) for name, function in filters.items())
     return environment.from_string(template).render(variables or {})
+
+
+def documentation_tests(filters: dict, variables=None) -> tuple:
+    """The three tests that keep the documentation of FILTERS (a FilterModule's filters()) true, for a test file to
+    bind at module level, where pytest finds them by name: each filter documented (assert_documented), each example
+    giving its documented result (rendered with VARIABLES), and every filter with an example."""
+
+    @pytest.mark.parametrize("name", sorted(filters))
+    def test_documentation_describes_the_filter(name):
+        assert_documented(name, filters[name])
+
+    @pytest.mark.parametrize(("name", "variable", "template", "expected"),
+                             [pytest.param(name, *example, id="%s-%s" % (name, example[0]))
+                              for name in sorted(filters) for example in documented_examples(name)])
+    def test_documented_examples_give_the_documented_results(name, variable, template, expected):
+        assert render_example(filters, template, variables) == expected, (name, variable)
+
+    def test_every_filter_has_a_documented_example():
+        assert sorted(name for name in filters if documented_examples(name)) == sorted(filters)
+
+    return test_documentation_describes_the_filter, test_documented_examples_give_the_documented_results, test_every_filter_has_a_documented_example

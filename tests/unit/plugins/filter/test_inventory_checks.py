@@ -22,7 +22,7 @@ from ansible_collections.multisite.vpn.plugins.filter.inventory_checks import (
     spokes_of_hub,
     wireguard_interface_problems,
 )
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation_tests
 
 KEY = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 # Secrets that must never be in a message: a wrong key is still someone's key, or the start of one.
@@ -538,20 +538,5 @@ def test_filter_module_exposes_every_filter():
 
 
 # ansible-test's validate-modules skips filter plugins: these tests keep the documentation true.
-@pytest.mark.parametrize("name", sorted(FilterModule().filters()))
-def test_documentation_describes_the_filter(name):
-    assert_documented(name, FilterModule().filters()[name])
-
-
-@pytest.mark.parametrize(
-    ("name", "variable", "template", "expected"),
-    [pytest.param(name, *example, id="%s-%s" % (name, example[0])) for name in sorted(FilterModule().filters())
-     for example in documented_examples(name)],
-)
-def test_documented_examples_give_the_documented_results(name, variable, template, expected):
-    del name, variable
-    assert render_example(FilterModule().filters(), template) == expected
-
-
-def test_every_filter_has_a_documented_example():
-    assert sorted(name for name in FilterModule().filters() if documented_examples(name)) == sorted(FilterModule().filters())
+(test_documentation_describes_the_filter, test_documented_examples_give_the_documented_results,
+ test_every_filter_has_a_documented_example) = documentation_tests(FilterModule().filters())

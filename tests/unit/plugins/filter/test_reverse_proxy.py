@@ -28,7 +28,7 @@ from ansible_collections.multisite.vpn.plugins.filter.reverse_proxy import (
     reverse_proxy_problems,
 )
 from ansible_collections.multisite.vpn.plugins.module_utils.iptables_accept import check_rules
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation_tests
 from ansible_collections.multisite.vpn.tests.unit.roles.test_host_firewall_template import HUB_OCI, render
 
 LAB_HUB_OCI = pathlib.Path(__file__).parents[4] / "inventories" / "lab" / "host_vars" / "hub-oci.yml"
@@ -425,19 +425,5 @@ def test_filter_module_exposes_every_filter():
 
 
 # ansible-test's validate-modules skips filter plugins: these tests keep the documentation true.
-@pytest.mark.parametrize("name", sorted(FilterModule().filters()))
-def test_documentation_describes_the_filter(name):
-    assert_documented(name, FilterModule().filters()[name])
-
-
-@pytest.mark.parametrize(
-    ("name", "variable", "template", "expected"),
-    [pytest.param(name, *example, id="%s-%s" % (name, example[0])) for name in sorted(FilterModule().filters())
-     for example in documented_examples(name)],
-)
-def test_documented_examples_give_the_documented_results(name, variable, template, expected):
-    assert render_example(FilterModule().filters(), template) == expected, (name, variable)
-
-
-def test_every_filter_has_a_documented_example():
-    assert sorted(name for name in FilterModule().filters() if documented_examples(name)) == sorted(FilterModule().filters())
+(test_documentation_describes_the_filter, test_documented_examples_give_the_documented_results,
+ test_every_filter_has_a_documented_example) = documentation_tests(FilterModule().filters())

@@ -16,7 +16,7 @@ from ansible_collections.multisite.vpn.plugins.filter.uplinks import (
     uplink_link,
     uplink_links_iptables_rules,
 )
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import assert_documented, documented_examples, render_example
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation_tests
 from ansible_collections.multisite.vpn.tests.unit.plugins.filter.test_routing import lab
 
 UPLINKS = [{"id": 1, "name": "docomo", "interface": "eth0", "gateway": "100.64.4.1"},
@@ -118,17 +118,5 @@ def test_filter_module_exposes_every_filter():
                                         "uplink_links_iptables_rules": uplink_links_iptables_rules}
 
 
-@pytest.mark.parametrize("name", sorted(FilterModule().filters()))
-def test_documentation_describes_the_filter(name):
-    assert_documented(name, FilterModule().filters()[name])
-
-
-@pytest.mark.parametrize(("name", "variable", "template", "expected"),
-                         [(name, *example) for name in sorted(FilterModule().filters()) for example in documented_examples(name)])
-def test_documented_examples_give_the_documented_results(name, variable, template, expected):
-    del name, variable
-    assert render_example(FilterModule().filters(), template) == expected
-
-
-def test_every_filter_has_a_documented_example():
-    assert sorted(name for name in FilterModule().filters() if documented_examples(name)) == sorted(FilterModule().filters())
+(test_documentation_describes_the_filter, test_documented_examples_give_the_documented_results,
+ test_every_filter_has_a_documented_example) = documentation_tests(FilterModule().filters())
