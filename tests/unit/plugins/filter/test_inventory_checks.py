@@ -336,6 +336,10 @@ CASES = [
     ("default-route-without-the-spoke-firewall",
      {**BGP, "spoke-us": {**BGP["spoke-us"], "routing_default_route": True, "spoke_firewall": False}},
      [("spoke-us: routing_default_route: needs spoke_firewall", "answers what comes by the uplink")]),
+    ("default-route-with-a-hub-without-its-firewall",
+     {**BGP, "hub-oci": {**BGP["hub-oci"], "hub_firewall": False},
+      "spoke-us": {**BGP["spoke-us"], "routing_default_route": True, "spoke_firewall": True}},
+     [("spoke-us: routing_default_route: hub-oci has hub_firewall: false", "neither forwards nor masquerades")]),
     # a site on several uplinks (spoke_uplinks): one tunnel per hub and uplink, to hubs in mode bgp with a links pool
     ("good-uplinks", HOME, []),
     ("uplinks-pool-not-a-mapping", {**HOME, "hub-oci": {**HOME["hub-oci"], "hub_tunnel": oci(routing="bgp", uplinks="192.168.41.0/24")}},
