@@ -9,6 +9,12 @@ position), so that BGP's AS-path check never drops one site's routes at another.
 spokes with itself as next hop, and announces its tunnel subnet. A spoke that learns a prefix from two hubs installs
 one route with both as next hops (ECMP); BFD takes a dead hub's routes away within interval x multiplier.
 
+A spoke's public IPv6 blocks (one from each hub with a hub_public_ipv6, seed 002) are its prefixes too: its sessions
+carry them in an IPv6 channel over the same IPv4 session, so the sites reach each other's public addresses through
+the hubs in mode bgp, whichever hub the block comes from. Linux takes no IPv4 gateway for an IPv6 route, so each tunnel
+end in such a session carries an IPv6 link-local address made of its IPv4 one (routing_link_local), which BIRD gives
+the routes it learns as their gateway.
+
 The values of other hosts are read here, not in a role's defaults (which only the host running the role sees): a
 site's AS number and prefixes. The documentation of each filter is in the C(<filter>.yml) file next to this one.
 """
@@ -20,9 +26,10 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.multisite.vpn.plugins.filter.network import subnet_host
+from ansible_collections.multisite.vpn.plugins.filter.network import subnet_block, subnet_host
 from ansible_collections.multisite.vpn.plugins.filter.uplinks import hub_uplink_links, spoke_uplink_links
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import DEFAULT_ROUTE_TABLE
+from ansible_collections.multisite.vpn.plugins.plugin_utils.inventory_values import InventoryReader
 
 # RFC 6996's private AS numbers (RFC 7300 keeps 65535 and 4294967295 out).
 PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
@@ -43,6 +50,7 @@ ERROR_WAIT_TIME = (5, 30)
 CONNECT_RETRY_TIME = 5
 HOLD_TIME = 30
 KEEPALIVE_TIME = 10
+LINK_LOCAL_NETWORK = ipaddress.IPv6Network("fe80::/64")
 
 
 def routing_mode(tunnel) -> str:
@@ -104,6 +112,53 @@ def routing_default_route_mark(hostvars, host) -> int:
     return DEFAULT_ROUTE_TABLE if wants_default_route(hostvars, host) else 0
 
 
+def routing_link_local(address) -> str:
+    """The IPv6 link-local address a tunnel end carries beside its IPv4 ADDRESS (192.168.31.1 gives fe80::c0a8:1f01):
+    the gateway of the IPv6 routes learnt from it, since Linux takes no IPv4 gateway for an IPv6 route."""
+    try:
+        ipv4 = ipaddress.IPv4Interface(str(address).strip()).ip
+    except ValueError as error:
+        raise AnsibleFilterError("routing_link_local: %s" % error) from None
+    return str(LINK_LOCAL_NETWORK.network_address + int(ipv4))
+
+
+def routing_public_blocks(hostvars, spoke, groups=None) -> list[str]:
+    """SPOKE's public IPv6 blocks: one from each of its hubs with a hub_public_ipv6, by its site_id, as the hub and spoke
+    roles carve them (subnet_block). A spoke on several uplinks takes none. GROUPS (the inventory's) give the hubs of a
+    spoke without spoke_hubs, as the spoke role's default does."""
+    variables = hostvars[spoke]
+    if variables.get("spoke_uplinks"):
+        return []
+    blocks = []
+    for hub in InventoryReader(hostvars, groups).hub_names(spoke) or []:
+        public = hostvars[hub].get("hub_public_ipv6") or {}
+        if public and hostvars[hub].get("hub_tunnel"):
+            try:
+                blocks.append(subnet_block(public["prefix"], variables.get("site_id"), public.get("spoke_prefix_length", 128), [public["wan_address"]]))
+            except (AnsibleFilterError, KeyError, TypeError) as error:
+                raise AnsibleFilterError("%s: no public IPv6 block from %s's hub_public_ipv6: %s" % (spoke, hub, error)) from None
+    return blocks
+
+
+def routing_spoke_prefixes(hostvars, spokes, groups=None) -> dict[str, list[str]]:
+    """{spoke: what it announces over BGP} for SPOKES: its routing_prefixes, then its public IPv6 blocks. A hub in mode
+    bgp takes them from that spoke only, and lets them through its tunnel (allowed IPs)."""
+    prefixes = {}
+    for spoke in spokes:
+        ipv4, ipv6 = _spoke_prefixes(hostvars, spoke, groups)
+        prefixes[spoke] = ipv4 + ipv6
+    return prefixes
+
+
+def _spoke_prefixes(hostvars, spoke, groups) -> tuple[list[str], list[str]]:
+    """SPOKE's IPv4 prefixes (routing_prefixes) and its public IPv6 blocks."""
+    return _own_prefixes(hostvars, spoke), routing_public_blocks(hostvars, spoke, groups)
+
+
+def _own_prefixes(hostvars, host) -> list[str]:
+    return [str(network) for network in _networks(hostvars[host].get("routing_prefixes"), "%s: routing_prefixes" % host)]
+
+
 def _integer(value, what: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -139,15 +194,15 @@ def _protocol_name(host: str, uplink_id=None) -> str:
     return "bgp_" + re.sub(r"[^A-Za-z0-9_]", "_", host) + ("" if uplink_id is None else "_%d" % uplink_id)
 
 
-def routing_sessions(hostvars, host, peers) -> list[dict]:
+def routing_sessions(hostvars, host, peers, groups=None) -> list[dict]:
     """HOST's BGP sessions: one over each tunnel in mode bgp with a host of PEERS (a hub's spokes, or a spoke's hubs).
 
-    Each is {name, neighbor, interface, asn, accept, default_route}: ACCEPT is the prefixes taken from that neighbour (a
-    spoke's own), or None for all (what a hub sends); DEFAULT_ROUTE, on a hub, whether that spoke takes its default
-    route from this hub.
+    Each is {name, neighbor, interface, asn, accept, accept6, default_route, ipv6}: ACCEPT and ACCEPT6 are the IPv4
+    prefixes and IPv6 blocks taken from that neighbour (a spoke's own), or None for all (what a hub sends); IPV6, whether
+    the session carries IPv6: on a hub, when that spoke has blocks; on a spoke, when HOST has. DEFAULT_ROUTE, on a hub,
+    is whether that spoke takes its default route from this hub. GROUPS: as routing_public_blocks.
     """
     tunnel = hostvars[host].get("hub_tunnel")
-    sessions = []
     if tunnel:
         if routing_mode(tunnel) != "bgp":
             return []
@@ -155,50 +210,45 @@ def routing_sessions(hostvars, host, peers) -> list[dict]:
         links = {}
         for link in hub_uplink_links(hostvars, host, peers):
             links.setdefault(link["spoke"], []).append(link)
+        sessions = []
         for spoke in peers:
-            accept = [str(network) for network in _networks(hostvars[spoke].get("routing_prefixes"), "%s: routing_prefixes" % spoke)]
-            asn = routing_asn(hostvars, spoke)
-            default_route = wants_default_route(hostvars, spoke)
+            accept, accept6 = _spoke_prefixes(hostvars, spoke, groups)
+            common = {"asn": routing_asn(hostvars, spoke), "accept": accept, "accept6": accept6,
+                      "default_route": wants_default_route(hostvars, spoke), "ipv6": bool(accept6)}
             if spoke in links:
-                sessions += [{"name": _protocol_name(spoke, link["uplink_id"]), "neighbor": link["spoke_address"],
-                              "interface": link["interface"], "asn": asn, "accept": accept, "default_route": default_route}
+                sessions += [dict(common, name=_protocol_name(spoke, link["uplink_id"]), neighbor=link["spoke_address"], interface=link["interface"])
                              for link in links[spoke]]
-                continue
-            sessions.append({
-                "name": _protocol_name(spoke),
-                "neighbor": subnet_host(tunnel["ipv4"], hostvars[spoke].get("wireguard_host_index")),
-                "interface": tunnel["interface"],
-                "asn": asn,
-                "accept": accept,
-                "default_route": default_route,
-            })
+            else:
+                sessions.append(dict(common, name=_protocol_name(spoke), neighbor=subnet_host(tunnel["ipv4"], hostvars[spoke].get("wireguard_host_index")),
+                                     interface=tunnel["interface"]))
         return sessions
     bgp_hubs = [hub for hub in peers if routing_mode(hostvars[hub].get("hub_tunnel")) == "bgp"]
     if hostvars[host].get("spoke_uplinks"):
-        return [{"name": _protocol_name(link["hub"], link["uplink_id"]), "neighbor": link["hub_address"],
-                 "interface": link["interface"], "asn": routing_asn(hostvars, link["hub"]), "accept": None, "default_route": False}
+        return [{"name": _protocol_name(link["hub"], link["uplink_id"]), "neighbor": link["hub_address"], "interface": link["interface"],
+                 "asn": routing_asn(hostvars, link["hub"]), "accept": None, "accept6": None, "default_route": False, "ipv6": False}
                 for link in spoke_uplink_links(hostvars, host, bgp_hubs)]
-    for hub in bgp_hubs:
-        hub_tunnel = hostvars[hub]["hub_tunnel"]
-        sessions.append({
-            "name": _protocol_name(hub),
-            "neighbor": subnet_host(hub_tunnel["ipv4"], 1),
-            "interface": hub_tunnel["interface"],
-            "asn": routing_asn(hostvars, hub),
-            "accept": None,
-            "default_route": False,
-        })
-    return sessions
+    ipv6 = bool(routing_public_blocks(hostvars, host, groups))
+    return [{"name": _protocol_name(hub), "neighbor": subnet_host(hostvars[hub]["hub_tunnel"]["ipv4"], 1),
+             "interface": hostvars[hub]["hub_tunnel"]["interface"], "asn": routing_asn(hostvars, hub), "accept": None, "accept6": None,
+             "default_route": False, "ipv6": ipv6}
+            for hub in bgp_hubs]
+
+
+def routing_ipv6(hostvars, host, peers, groups=None) -> bool:
+    """Whether any of HOST's BGP sessions with PEERS carries IPv6 (some spoke has a public block): its tunnel then
+    carries a link-local address (routing_link_local)."""
+    return any(session["ipv6"] for session in routing_sessions(hostvars, host, peers, groups))
 
 
 def _prefix_set(prefixes) -> str:
     return "[ %s ]" % ", ".join(prefixes)
 
 
-def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
+def routing_bird_conf(hostvars, host, peers, bfd=None, includes=(), groups=None) -> str:
     """The whole of HOST's /etc/bird/bird.conf (BIRD 2): its sessions with PEERS over tunnels in mode bgp, BFD with
-    timers BFD, its own prefixes announced, and the routes learnt installed in the kernel (ECMP merged). INCLUDES are
-    files BIRD reads too (static protocols named breakout*, whose routes go to the kernel as well).
+    timers BFD, its own prefixes announced (and its public IPv6 blocks), and the routes learnt installed in the kernel
+    (ECMP merged). INCLUDES are files BIRD reads too (static protocols named breakout*, whose routes go to the kernel as
+    well). GROUPS: as routing_public_blocks.
 
     A hub announces a default route to the spokes that take theirs from it (routing_default_route); such a spoke puts
     the routes it learns in kernel table DEFAULT_ROUTE_TABLE, which rules its tunnels add send all but their own
@@ -208,9 +258,10 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
     if why:
         raise AnsibleFilterError("bfd: %s" % why)
     asn = routing_asn(hostvars, host)
-    sessions = routing_sessions(hostvars, host, peers)
+    sessions = routing_sessions(hostvars, host, peers, groups)
     tunnel = hostvars[host].get("hub_tunnel")
-    own = [str(network) for network in _networks(hostvars[host].get("routing_prefixes"), "%s: routing_prefixes" % host)]
+    own = _own_prefixes(hostvars, host)
+    own6 = [] if tunnel else routing_public_blocks(hostvars, host, groups)
     interfaces = sorted({session["interface"] for session in sessions})
     default_route = not tunnel and wants_default_route(hostvars, host)
     lines = [
@@ -240,6 +291,19 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
         "}",
         "",
     ]
+    if any(session["ipv6"] for session in sessions):
+        lines += [
+            "# The sites' public IPv6 blocks learnt over BGP go to the main table (ECMP merged), each via the link-local",
+            "# address its session's import gives it.",
+            "protocol kernel kernel6 {",
+            "  merge paths on;",
+            "  ipv6 {",
+            "    import none;",
+            "    export where source = RTS_BGP;",
+            "  };",
+            "}",
+            "",
+        ]
     if interfaces:
         lines += [
             "# A tunnel whose far end stops answering for interval x multiplier takes its sessions down.",
@@ -262,21 +326,14 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
             "",
         ]
     if own:
-        lines += [
-            "# This site's own prefixes, announced to every hub.",
-            "protocol static site_prefixes {",
-            "  ipv4;",
-        ] + ["  route %s unreachable;" % prefix for prefix in own] + ["}", ""]
+        lines += _static_protocol("site_prefixes", "ipv4", own, ["This site's own prefixes, announced to every hub."])
+    if own6:
+        lines += _static_protocol("site_public_ipv6", "ipv6", own6,
+                                  ["This site's public IPv6 blocks (from its hubs' public prefixes), announced to every hub."])
     if any(session["default_route"] for session in sessions):
-        lines += [
-            "# The default route, announced to the spokes that take theirs from this hub (this hub masquerades what they",
-            "# send out). Never installed here: the kernel protocol takes BGP's routes only.",
-            "protocol static default_route {",
-            "  ipv4;",
-            "  route 0.0.0.0/0 unreachable;",
-            "}",
-            "",
-        ]
+        lines += _static_protocol("default_route", "ipv4", ["0.0.0.0/0"], [
+            "The default route, announced to the spokes that take theirs from this hub (this hub masquerades what they",
+            "send out). Never installed here: the kernel protocol takes BGP's routes only."])
     lines += [
         "template bgp tunnel_session {",
         "  local as %d;" % asn,
@@ -306,13 +363,39 @@ def routing_bird_conf(hostvars, host, peers, bfd=None, includes=()) -> str:
             # A default route is taken only by a spoke that asked for it (into its table of its own).
             lines += ["    import all;" if default_route else "    import where net.len > 0;",
                       '    export where proto = "site_prefixes";' if own else "    export none;"]
-        lines += ["  };", "}", ""]
+        lines.append("  };")
+        if session["ipv6"]:
+            lines += _ipv6_channel(session, hub=bool(tunnel))
+        lines += ["}", ""]
     lines += ['include "%s";' % path for path in includes]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _static_protocol(name: str, channel: str, prefixes: list[str], comment: list[str]) -> list[str]:
+    """A static protocol NAME whose PREFIXES are announced (never forwarded here: unreachable), after its COMMENT lines."""
+    return (["# " + line for line in comment] + ["protocol static %s {" % name, "  %s;" % channel]
+            + ["  route %s unreachable;" % prefix for prefix in prefixes] + ["}", ""])
+
+
+def _ipv6_channel(session: dict, hub: bool) -> list[str]:
+    """The IPv6 channel of SESSION (on a hub, or on a spoke): the public blocks, with IPv4 next hops (RFC 8950) that
+    the import replaces by the far end's link-local address."""
+    gateway = "gw = %s;" % routing_link_local(session["neighbor"])
+    lines = ["  ipv6 {",
+             "    extended next hop on;"]
+    if hub:
+        lines += ["    import filter { if net ~ %s then { %s accept; } reject; };" % (_prefix_set(session["accept6"]), gateway),
+                  "    export where source = RTS_BGP;",
+                  "    next hop self;"]
+    else:
+        lines += ["    import filter { %s accept; };" % gateway,
+                  '    export where proto = "site_public_ipv6";']
+    return lines + ["  };"]
 
 
 class FilterModule:
     """BGP over the tunnels."""
 
     def filters(self):
-        return {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf, "routing_default_route_mark": routing_default_route_mark}
+        return {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf, "routing_default_route_mark": routing_default_route_mark,
+                "routing_ipv6": routing_ipv6, "routing_link_local": routing_link_local, "routing_spoke_prefixes": routing_spoke_prefixes}

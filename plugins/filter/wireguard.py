@@ -74,8 +74,8 @@ def _problems(spokes: list, public_keys: list, host_indexes: list, subnet, hub_i
 
 def wireguard_hub_peers(spokes, public_keys, host_indexes, subnet, hub_index=HUB_INDEX, public_blocks=None, routed_prefixes=None):
     """One peer per spoke: its public key, and its one address in the tunnel SUBNET as allowed IP, then the prefixes
-    it announces over BGP from ROUTED_PREFIXES ({spoke: [prefix]}), then its public block from PUBLIC_BLOCKS ({spoke:
-    block}, multisite.vpn.subnet_blocks) when it has one.
+    it announces over BGP from ROUTED_PREFIXES ({spoke: [prefix]}, multisite.vpn.routing_spoke_prefixes), then its public
+    block from PUBLIC_BLOCKS ({spoke: block}, multisite.vpn.subnet_blocks) when it has one and has not announced it.
 
     Fails, with one message naming every problem, on lists of different lengths, an invalid or repeated
     key, a spoke named twice, an index outside SUBNET, two spokes on one address, or a spoke on the hub's
@@ -95,10 +95,11 @@ def wireguard_hub_peers(spokes, public_keys, host_indexes, subnet, hub_index=HUB
     host_length = 128 if ":" in subnet else 32
     public_blocks = public_blocks or {}
     routed_prefixes = routed_prefixes or {}
+    # A spoke's public block of this hub is among what it announces over BGP too: listed once.
     return [
         {"public_key": public_key,
-         "allowed_ips": (["%s/%d" % (subnet_host(subnet, index), host_length)] + list(routed_prefixes.get(spoke) or [])
-                         + ([public_blocks[spoke]] if spoke in public_blocks else []))}
+         "allowed_ips": list(dict.fromkeys(["%s/%d" % (subnet_host(subnet, index), host_length)] + list(routed_prefixes.get(spoke) or [])
+                                           + ([public_blocks[spoke]] if spoke in public_blocks else [])))}
         for spoke, public_key, index in zip(spokes, public_keys, host_indexes)
     ]
 

@@ -69,7 +69,9 @@ def address_problem(address: str) -> str | None:
 
 
 MAX_TABLE = 2**32 - 1
-# Priorities of the rules a route by source address adds: the refusals first, then the lookup of its table.
+# Priorities of the rules a route by source address adds: the main table without its default route first (routes BGP
+# learns for other sites' public blocks, and the host's own links), then the refusals, then the lookup of its table.
+SOURCE_MAIN_RULE_PRIORITY = 30999
 EXCEPT_RULE_PRIORITY = 31000
 LOOKUP_RULE_PRIORITY = 31001
 # Tables the kernel keeps for itself (unspec, default, main, local): a route by source address needs a table of its own.
@@ -127,7 +129,9 @@ def route_lines(route: dict) -> list[str]:
     own), the kernel picks that source for a socket bound to no address too, so the route would carry all of the
     host's traffic of that family, WireGuard's packets to its hubs among it, and glibc would rank such a hub address
     first for WireGuard's endpoint. Rules refuse EXCEPT_UDP_PORTS (the hubs' WireGuard ports) from that source first,
-    which a route cannot: the endpoints stay on the host's own uplink.
+    which a route cannot: the endpoints stay on the host's own uplink. Ahead of those, the main table's own routes but
+    its default keep their say for that source too: a route BGP learnt for another site's block goes through the hubs
+    in mode bgp, whichever hub the source's block comes from.
     """
     to = ipaddress.ip_network(str(route["to"]).strip())
     family = "-%d" % to.version
@@ -137,8 +141,9 @@ def route_lines(route: dict) -> list[str]:
     lines = ["PostUp = " + " ".join(words)]
     if route.get("from") is not None:
         source = ipaddress.ip_network(str(route["from"]).strip())
-        rules = ["ip %s rule %%s from %s ipproto udp dport %d unreachable priority %d" % (family, source, port, EXCEPT_RULE_PRIORITY)
-                 for port in sorted(set(route.get("except_udp_ports") or []))]
+        rules = ["ip %s rule %%s from %s lookup main suppress_prefixlength 0 priority %d" % (family, source, SOURCE_MAIN_RULE_PRIORITY)]
+        rules += ["ip %s rule %%s from %s ipproto udp dport %d unreachable priority %d" % (family, source, port, EXCEPT_RULE_PRIORITY)
+                  for port in sorted(set(route.get("except_udp_ports") or []))]
         rules.append("ip %s rule %%s from %s lookup %d priority %d" % (family, source, route["table"], LOOKUP_RULE_PRIORITY))
         lines += [rule_up_line(rule) for rule in rules]
         lines += ["PostDown = " + rule % "del" for rule in rules]

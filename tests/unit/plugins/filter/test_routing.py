@@ -19,7 +19,10 @@ from ansible_collections.multisite.vpn.plugins.filter.routing import (
     routing_asn,
     routing_bird_conf,
     routing_default_route_mark,
+    routing_ipv6,
+    routing_link_local,
     routing_sessions,
+    routing_spoke_prefixes,
 )
 from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation_tests
 
@@ -99,18 +102,20 @@ def test_bfd_problem(bfd, expected):
 def test_a_hub_keeps_a_session_with_each_spoke_accepting_its_prefixes_only():
     assert routing_sessions(lab(), "hub-oci", SPOKES) == [
         {"name": "bgp_spoke_jp", "neighbor": "192.168.31.11", "interface": "wg-oci", "asn": 4200000001, "accept": ["10.1.0.0/24"],
-         "default_route": False},
+         "accept6": [], "default_route": False, "ipv6": False},
         {"name": "bgp_spoke_us", "neighbor": "192.168.31.12", "interface": "wg-oci", "asn": 4200000002, "accept": ["10.2.0.0/24"],
-         "default_route": False},
+         "accept6": [], "default_route": False, "ipv6": False},
         {"name": "bgp_spoke_de", "neighbor": "192.168.31.13", "interface": "wg-oci", "asn": 4200000003, "accept": ["10.3.0.0/24"],
-         "default_route": False},
+         "accept6": [], "default_route": False, "ipv6": False},
     ]
 
 
 def test_a_spoke_keeps_a_session_with_each_hub_in_mode_bgp_only():
     assert routing_sessions(lab(), "spoke-us", HUBS) == [
-        {"name": "bgp_hub_oci", "neighbor": "192.168.31.1", "interface": "wg-oci", "asn": 4200000101, "accept": None, "default_route": False},
-        {"name": "bgp_hub_gcp", "neighbor": "192.168.32.1", "interface": "wg-gcp", "asn": 4200000102, "accept": None, "default_route": False},
+        {"name": "bgp_hub_oci", "neighbor": "192.168.31.1", "interface": "wg-oci", "asn": 4200000101, "accept": None, "accept6": None,
+         "default_route": False, "ipv6": False},
+        {"name": "bgp_hub_gcp", "neighbor": "192.168.32.1", "interface": "wg-gcp", "asn": 4200000102, "accept": None, "accept6": None,
+         "default_route": False, "ipv6": False},
     ]
 
 
@@ -246,10 +251,121 @@ def test_routing_bird_conf_refuses(hostvars, bfd, message):
         routing_bird_conf(hostvars, "spoke-us", HUBS, bfd=bfd)
 
 
+# hub-vultr hands out blocks of its public IPv6 prefix (/128s: a spoke's block is its address); spoke-us and spoke-jp use it.
+PUBLIC_IPV6 = {"wan_interface": "eth0", "wan_address": "2001:db8:0:5::1/64", "prefix": "2001:db8:0:5:1::/80"}
+
+
+def lab6(**changes):
+    """The lab with hub-vultr's public IPv6: every spoke that has hub-vultr among its hubs gets a block."""
+    hostvars = lab(hub_vultr={"hub_public_ipv6": PUBLIC_IPV6})
+    for spoke in SPOKES:
+        hostvars[spoke]["spoke_hubs"] = HUBS
+    for host, variables in changes.items():
+        hostvars[host.replace("_", "-")].update(variables)
+    return hostvars
+
+
+def test_a_spoke_announces_its_public_blocks_after_its_lan():
+    assert routing_spoke_prefixes(lab6(spoke_de={"spoke_hubs": ["hub-oci", "hub-gcp"]}), SPOKES) == {
+        "spoke-jp": ["10.1.0.0/24", "2001:db8:0:5:1::1/128"],
+        "spoke-us": ["10.2.0.0/24", "2001:db8:0:5:1::2/128"],
+        "spoke-de": ["10.3.0.0/24"],
+    }
+
+
+def test_a_spoke_without_spoke_hubs_takes_a_block_from_every_hub_in_groups():
+    hostvars = lab6()
+    del hostvars["spoke-us"]["spoke_hubs"]
+    assert routing_spoke_prefixes(hostvars, ["spoke-us"], groups={"hubs": HUBS, "spokes": SPOKES}) == {
+        "spoke-us": ["10.2.0.0/24", "2001:db8:0:5:1::2/128"]}
+
+
+def test_a_spoke_on_several_uplinks_has_no_block():
+    hostvars = lab6(spoke_us={"spoke_uplinks": [{"id": 1, "name": "a", "interface": "eth1", "gateway": "100.64.4.1"}]})
+    assert routing_spoke_prefixes(hostvars, ["spoke-us"]) == {"spoke-us": ["10.2.0.0/24"]}
+
+
+def test_a_hub_session_carries_ipv6_with_the_spokes_that_have_blocks():
+    hostvars = lab6(spoke_de={"spoke_hubs": ["hub-oci", "hub-gcp"]})
+    assert [(session["name"], session["accept6"], session["ipv6"]) for session in routing_sessions(hostvars, "hub-oci", SPOKES)] == [
+        ("bgp_spoke_jp", ["2001:db8:0:5:1::1/128"], True),
+        ("bgp_spoke_us", ["2001:db8:0:5:1::2/128"], True),
+        ("bgp_spoke_de", [], False),
+    ]
+    assert routing_ipv6(hostvars, "hub-oci", SPOKES) is True
+    assert routing_ipv6(hostvars, "spoke-us", HUBS) is True
+    assert routing_ipv6(hostvars, "spoke-de", ["hub-oci", "hub-gcp"]) is False
+    assert routing_ipv6(lab(), "hub-oci", SPOKES) is False
+
+
+def test_a_spoke_with_a_block_announces_it_in_an_ipv6_channel():
+    text = routing_bird_conf(lab6(), "spoke-us", HUBS)
+    assert "protocol static site_public_ipv6 {\n  ipv6;\n  route 2001:db8:0:5:1::2/128 unreachable;\n}" in text
+    assert ("protocol kernel kernel6 {\n  merge paths on;\n  ipv6 {\n    import none;\n    export where source = RTS_BGP;\n  };\n}"
+            in text)
+    assert bgp_protocol(text, "bgp_hub_gcp").endswith(
+        '  ipv4 {\n    import where net.len > 0;\n    export where proto = "site_prefixes";\n  };\n'
+        '  ipv6 {\n    extended next hop on;\n    import filter { gw = fe80::c0a8:2001; accept; };\n'
+        '    export where proto = "site_public_ipv6";\n  };\n}')
+
+
+def test_a_hub_takes_from_each_spoke_its_own_blocks_only():
+    text = routing_bird_conf(lab6(spoke_de={"spoke_hubs": ["hub-oci", "hub-gcp"]}), "hub-oci", SPOKES)
+    assert "protocol kernel kernel6 {" in text
+    assert "site_public_ipv6" not in text
+    assert bgp_protocol(text, "bgp_spoke_jp").endswith(
+        '    next hop self;\n  };\n'
+        '  ipv6 {\n    extended next hop on;\n'
+        '    import filter { if net ~ [ 2001:db8:0:5:1::1/128 ] then { gw = fe80::c0a8:1f0b; accept; } reject; };\n'
+        '    export where source = RTS_BGP;\n    next hop self;\n  };\n}')
+    assert "ipv6" not in bgp_protocol(text, "bgp_spoke_de")
+
+
+def test_without_public_blocks_no_session_carries_ipv6():
+    for host, peers in (("hub-oci", SPOKES), ("spoke-us", HUBS)):
+        text = routing_bird_conf(lab(), host, peers)
+        assert "ipv6" not in text and "kernel6" not in text
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("192.168.31.1", "fe80::c0a8:1f01"),
+    ("192.168.41.3/31", "fe80::c0a8:2903"),
+    (" 10.0.0.255 ", "fe80::a00:ff"),
+])
+def test_routing_link_local(address, expected):
+    assert routing_link_local(address) == expected
+
+
+@pytest.mark.parametrize("address", ["2001:db8::1", "192.168.31.300", "", None])
+def test_routing_link_local_refuses(address):
+    with pytest.raises(AnsibleFilterError, match="routing_link_local: "):
+        routing_link_local(address)
+
+
 def test_filter_module_exposes_every_filter():
     assert FilterModule().filters() == {"routing_asn": routing_asn, "routing_bird_conf": routing_bird_conf,
-                                        "routing_default_route_mark": routing_default_route_mark}
+                                        "routing_default_route_mark": routing_default_route_mark, "routing_ipv6": routing_ipv6,
+                                        "routing_link_local": routing_link_local, "routing_spoke_prefixes": routing_spoke_prefixes}
 
 
 (test_documentation_describes_the_filter, test_documented_examples_give_the_documented_results,
  test_every_filter_has_a_documented_example) = documentation_tests(FilterModule().filters())
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"spoke_us": {"site_id": None}}, "spoke-us: no public IPv6 block from hub-vultr's hub_public_ipv6: "),
+    ({"spoke_us": {"site_id": "x"}}, "spoke-us: no public IPv6 block from hub-vultr's hub_public_ipv6: "),
+    ({"hub_vultr": {"hub_public_ipv6": {"prefix": "2001:db8:0:5:1::/80"}}}, "spoke-jp: no public IPv6 block from hub-vultr's hub_public_ipv6: 'wan_address'"),
+    ({"hub_vultr": {"hub_public_ipv6": dict(PUBLIC_IPV6, prefix="10.0.0.0/8")}}, "spoke-jp: no public IPv6 block from hub-vultr's hub_public_ipv6: "),
+])
+def test_a_block_that_cannot_be_carved_is_refused_naming_the_spoke_and_the_hub(changes, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape(message)):
+        routing_spoke_prefixes(lab6(**changes), SPOKES)
+
+
+def test_a_hub_in_mode_bgp_with_public_ipv6_takes_its_own_block_of_a_spoke_and_the_others():
+    """A spoke with blocks from hub-oci (in mode bgp) and hub-vultr announces both; hub-oci takes both from it."""
+    hostvars = lab6(hub_oci={"hub_public_ipv6": {"wan_interface": "eth0", "wan_address": "2001:db8:0:6::1/64", "prefix": "2001:db8:0:6:1::/80"}})
+    assert routing_spoke_prefixes(hostvars, ["spoke-us"]) == {"spoke-us": ["10.2.0.0/24", "2001:db8:0:6:1::2/128", "2001:db8:0:5:1::2/128"]}
+    text = routing_bird_conf(hostvars, "hub-oci", SPOKES)
+    assert "import filter { if net ~ [ 2001:db8:0:6:1::2/128, 2001:db8:0:5:1::2/128 ] then { gw = fe80::c0a8:1f0c; accept; } reject; };" in text

@@ -78,13 +78,13 @@ def test_the_hub_keeps_a_session_per_link_and_the_others_on_the_tunnel():
     sessions = routing_sessions(home_lab(), "hub-oci", ["spoke-jp", "spoke-home"])
     assert sessions == [
         {"name": "bgp_spoke_jp", "neighbor": "192.168.31.11", "interface": "wg-oci", "asn": 4200000001, "accept": ["10.1.0.0/24"],
-         "default_route": False},
+         "accept6": [], "default_route": False, "ipv6": False},
         {"name": "bgp_spoke_home_1", "neighbor": "192.168.41.67", "interface": "wg-oci-4-1", "asn": 4200000004, "accept": ["10.4.0.0/24"],
-         "default_route": False},
+         "accept6": [], "default_route": False, "ipv6": False},
         {"name": "bgp_spoke_home_2", "neighbor": "192.168.41.69", "interface": "wg-oci-4-2", "asn": 4200000004, "accept": ["10.4.0.0/24"],
-         "default_route": False},
+         "accept6": [], "default_route": False, "ipv6": False},
         {"name": "bgp_spoke_home_3", "neighbor": "192.168.41.71", "interface": "wg-oci-4-3", "asn": 4200000004, "accept": ["10.4.0.0/24"],
-         "default_route": False},
+         "accept6": [], "default_route": False, "ipv6": False},
     ]
 
 

@@ -136,3 +136,14 @@ def test_a_spoke_may_have_index_1_when_the_hub_has_another():
     assert wireguard_hub_peers(["spoke-jp"], [KEY_A], [1], "192.168.31.0/24", hub_index=254) == [
         {"public_key": KEY_A, "allowed_ips": ["192.168.31.1/32"]}
     ]
+
+
+def test_a_spoke_lets_through_what_it_announces_and_its_public_block_once():
+    """Over BGP a spoke announces its LAN and its public blocks (this hub's among them): each is an allowed IP once."""
+    peers = wireguard_hub_peers(["spoke-jp", "spoke-us"], [KEY_A, KEY_B], [11, 12], "192.168.33.0/24",
+                                public_blocks={"spoke-jp": "2001:db8:0:5:1::1/128", "spoke-us": "2001:db8:0:5:1::2/128"},
+                                routed_prefixes={"spoke-jp": ["10.1.0.0/24", "2001:db8:0:5:1::1/128", "2001:db8:0:6:1::1/128"]})
+    assert [peer["allowed_ips"] for peer in peers] == [
+        ["192.168.33.11/32", "10.1.0.0/24", "2001:db8:0:5:1::1/128", "2001:db8:0:6:1::1/128"],
+        ["192.168.33.12/32", "2001:db8:0:5:1::2/128"],
+    ]
