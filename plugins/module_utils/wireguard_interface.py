@@ -244,6 +244,29 @@ def default_route_lines(uplink) -> list[str]:
     return lines + [rule_up_line(rule) for rule in rules]
 
 
+# IPv6 switched off for the host, or for the interfaces it makes from now on (a WireGuard interface is made at each start):
+# {sysctl name: its file}.
+IPV6_SWITCHES = {"net.ipv6.conf.all.disable_ipv6": "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+                 "net.ipv6.conf.default.disable_ipv6": "/proc/sys/net/ipv6/conf/default/disable_ipv6"}
+
+
+def ipv6_off_problem(addresses: list, switches: dict) -> str | None:
+    """Why the IPv6 ones among ADDRESSES cannot be set because IPv6 is off on this host, or None. SWITCHES: {name of
+    IPV6_SWITCHES: its file's content (bytes), or None where it is missing (no IPv6 in the kernel)}. wg-quick would fail
+    to start the interface, after stopping it: a tunnel that was up would stay down."""
+    ipv6 = [address.strip() for address in addresses if ":" in address]
+    if not ipv6:
+        return None
+    missing = sorted(name for name, value in switches.items() if value is None)
+    if missing:
+        return "address: %s is IPv6, and this host's kernel has no IPv6 (no %s)" % (ipv6[0], missing[0])
+    off = sorted(name for name, value in switches.items() if value.strip() != b"0")
+    if not off:
+        return None
+    return ("address: %s is IPv6, and IPv6 is off on this host (%s = 1): wg-quick could not start the interface. Turn it on "
+            "(sysctl -w %s) or leave the IPv6 addresses out" % (ipv6[0], ", ".join(off), " ".join(name + "=0" for name in off)))
+
+
 def input_problems(interface: str, addresses: list, listen_port, routes=(), peer_address=None, uplink=None) -> list[str]:
     """Every problem of the interface's own options, each naming its option."""
     problems = []

@@ -35,6 +35,8 @@ options:
     description:
       - The interface's addresses with their prefix lengths, for example V(192.168.31.11/24). The kernel routes
         the whole prefix into the interface.
+      - An IPv6 address on a host with IPv6 off (C(net.ipv6.conf.all.disable_ipv6) or C(.default.disable_ipv6) 1) is
+        refused before anything changes - wg-quick would stop the interface and fail to start it again.
     type: list
     elements: str
     required: true
@@ -96,6 +98,9 @@ options:
           - Only for packets from this prefix, for example V(::/0) from a spoke's public address only, so that the spoke's
             own native IPv6 keeps its default route. The route goes into O(routes[].table), and a rule (C(ip rule)) sends
             packets from this prefix there; the rules are removed when the interface stops.
+          - A rule ahead of it looks in the main table first, its default route left out (C(suppress_prefixlength 0)), so
+            that the host's own links, and routes BGP learnt for other sites' public blocks (role C(multisite.vpn.routing)),
+            win over this table's route.
           - On a host without other routes of that family, the kernel gives this source to sockets bound to no address
             too; see O(routes[].except_udp_ports).
         type: str
@@ -280,7 +285,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit
 from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_interface as wg_interface
 from ansible_collections.multisite.vpn.plugins.module_utils import wireguard_key_file as key_file
-from ansible_collections.multisite.vpn.plugins.module_utils.files import FileReadError, FileWriteError, OwnedFile
+from ansible_collections.multisite.vpn.plugins.module_utils.files import FileReadError, FileWriteError, OwnedFile, read_file
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_key import WireGuardError, key_from_option
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_ensure import ensure_peers
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peer_input import PEER_OPTIONS, validate_arguments
@@ -321,6 +326,9 @@ def main():
             why = wg_interface.uplink_gateway_problem(uplink, out)
             if why:
                 raise WireGuardError("uplink: " + why)
+        why = wg_interface.ipv6_off_problem(module.params["address"], {name: read_file(path)[0] for name, path in wg_interface.IPV6_SWITCHES.items()})
+        if why:
+            raise WireGuardError(why)
         given_key = None if module.params["private_key"] is None else key_from_option(module.params["private_key"])
         desired_peers = validate_arguments(interface, module.params["peers"], module.params["exclusive"], module.params["allow_empty"])
         wg = module.get_bin_path("wg")

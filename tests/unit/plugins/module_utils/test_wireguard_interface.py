@@ -277,3 +277,23 @@ def test_uplink_problem(uplink, port, problem):
 def test_uplink_gateway_problem(text, problem):
     why = wg_interface.uplink_gateway_problem({"interface": "eth1", "gateway": "100.64.5.1"}, text)
     assert why == problem or (problem is not None and why is not None and why.startswith(problem))
+
+
+ON = {"net.ipv6.conf.all.disable_ipv6": b"0\n", "net.ipv6.conf.default.disable_ipv6": b"0\n"}
+
+
+@pytest.mark.parametrize(("addresses", "switches", "expected"), [
+    (["192.168.31.1/24"], {"net.ipv6.conf.all.disable_ipv6": b"1\n", "net.ipv6.conf.default.disable_ipv6": None}, None),
+    (["192.168.31.1/24", "fe80::c0a8:1f01/64"], ON, None),
+    ([" 2001:db8::1/128"], dict(ON, **{"net.ipv6.conf.default.disable_ipv6": b"1\n"}),
+     "address: 2001:db8::1/128 is IPv6, and IPv6 is off on this host (net.ipv6.conf.default.disable_ipv6 = 1): wg-quick could not start the "
+     "interface. Turn it on (sysctl -w net.ipv6.conf.default.disable_ipv6=0) or leave the IPv6 addresses out"),
+    (["fe80::1/64"], {"net.ipv6.conf.all.disable_ipv6": b"1", "net.ipv6.conf.default.disable_ipv6": b"1"},
+     "address: fe80::1/64 is IPv6, and IPv6 is off on this host (net.ipv6.conf.all.disable_ipv6, net.ipv6.conf.default.disable_ipv6 = 1): "
+     "wg-quick could not start the interface. Turn it on (sysctl -w net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0) "
+     "or leave the IPv6 addresses out"),
+    (["fe80::1/64"], {"net.ipv6.conf.all.disable_ipv6": None, "net.ipv6.conf.default.disable_ipv6": None},
+     "address: fe80::1/64 is IPv6, and this host's kernel has no IPv6 (no net.ipv6.conf.all.disable_ipv6)"),
+], ids=["ipv4-only", "ipv6-on", "default-off", "both-off", "no-ipv6-in-kernel"])
+def test_ipv6_off_problem(addresses, switches, expected):
+    assert wg_interface.ipv6_off_problem(addresses, switches) == expected

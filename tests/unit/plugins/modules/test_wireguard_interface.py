@@ -17,7 +17,7 @@ import stat
 import pytest
 
 from ansible.module_utils import basic
-from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit, wireguard_peers_file
+from ansible_collections.multisite.vpn.plugins.module_utils import systemd_unit, wireguard_interface, wireguard_peers_file
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_peers_file import parse_peers_conf
 from ansible_collections.multisite.vpn.plugins.modules.wireguard_interface import main
 from ansible_collections.multisite.vpn.tests.unit.wireguard_keys import PRIVATE, PSK_1, SPOKE_DE, SPOKE_JP, SPOKE_US
@@ -139,6 +139,13 @@ def host(tmp_path, monkeypatch):
     # Ansible keeps warnings process-wide and reports each text once per process: record them here instead.
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda module, warning, *args, **kwargs: fake.warnings.append(warning))
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: "/usr/bin/" + name)
+    # The host's IPv6 switches, on (0) unless a test turns one off.
+    switches = tmp_path / "proc"
+    switches.mkdir()
+    for name in ("all", "default"):
+        (switches / name).write_text("0\n")
+    monkeypatch.setattr(wireguard_interface, "IPV6_SWITCHES", {"net.ipv6.conf.%s.disable_ipv6" % name: str(switches / name) for name in ("all", "default")})
+    fake.ipv6_switches = switches
     return fake
 
 
@@ -314,6 +321,28 @@ def test_bad_input_fails_naming_the_option_and_touches_nothing(host, run_module,
     assert host.calls == []
     assert not (tmp_path / "etc").exists()
     assert PRIVATE not in result["msg"]
+
+
+@pytest.mark.parametrize(("switch", "content", "message"), [
+    ("default", "1\n", "address: fe80::c0a8:1f01/64 is IPv6, and IPv6 is off on this host (net.ipv6.conf.default.disable_ipv6 = 1)"),
+    ("all", "1\n", "(sysctl -w net.ipv6.conf.all.disable_ipv6=0)"),
+    ("all", None, "this host's kernel has no IPv6 (no net.ipv6.conf.all.disable_ipv6)"),
+])
+def test_an_ipv6_address_on_a_host_without_ipv6_is_refused_before_anything_changes(host, run_module, tmp_path, switch, content, message):
+    """wg-quick would stop the interface and fail to start it again: a tunnel that was up would stay down."""
+    path = host.ipv6_switches / switch
+    if content is None:
+        path.unlink()
+    else:
+        path.write_text(content)
+    failed, result = run_module(main, hub_args(address=["192.168.31.1/24", "fe80::c0a8:1f01/64"]))
+    assert failed
+    assert message in result["msg"]
+    assert host.calls == []
+    assert not (tmp_path / "etc").exists()
+    # Without an IPv6 address, IPv6 off is none of the interface's business.
+    failed, result = run_module(main, hub_args())
+    assert not failed, result
 
 
 def test_a_private_key_given_as_a_peer_is_refused_without_showing_it(host, run_module):
