@@ -55,6 +55,8 @@ MAX_MODE = 0o7777
 VALIDATE_PREFIX = ".multisite-vpn-validate-"
 # How much of a refusing validate command's output a message quotes: its last lines, where the error usually is.
 VALIDATE_OUTPUT_LINES = 20
+# How much of a file only_if_first_line reads at most: its first line, or this much of it.
+FIRST_LINE_LIMIT = 4096
 # What a unit of `units` is asked after a change, and how the diff says it.
 CHANGE_NOTES = {"restart": " (restarted)", "reload": " (reloaded)"}
 
@@ -179,10 +181,17 @@ def validate_file(index: int, entry: dict, seen: dict, problems: list) -> dict:
     return dict(path=path, content=content, mode=mode, directory_mode=directory_mode, secret=secret, validate=validate_words)
 
 
-def validate(files, units, state: str = "present") -> tuple[list[dict], list[str]]:
+def validate(files, units, state: str = "present", only_if_first_line=None) -> tuple[list[dict], list[str]]:
     """The wanted files (validate_file, or validate_absent_file with STATE absent) and units, or a ServiceFilesError
-    naming every problem, each starting with its option (files[2].mode: ...)."""
+    naming every problem, each starting with its option (files[2].mode: ...). ONLY_IF_FIRST_LINE: see first_line_marked."""
     problems = []
+    if only_if_first_line is not None:
+        if state != "absent":
+            problems.append("only_if_first_line: only with state=absent (it says whose files are to be removed)")
+        elif not only_if_first_line.strip() or "\n" in only_if_first_line:
+            problems.append("only_if_first_line: give the start of one line, such as '# Managed by multisite.vpn'")
+        elif not files:
+            problems.append("only_if_first_line: needs files, whose first one's first line it is")
     seen = {}
     validate_entry = validate_absent_file if state == "absent" else validate_file
     wanted = [validate_entry(index, entry, seen, problems) for index, entry in enumerate(files or [])]
@@ -198,6 +207,19 @@ def validate(files, units, state: str = "present") -> tuple[list[dict], list[str
     if problems:
         raise ServiceFilesError("; ".join(problems))
     return wanted, list(units or [])
+
+
+def first_line_marked(path: str, mark: str) -> bool:
+    """Whether the file at PATH exists and its first line starts with MARK: the configuration of a service is this
+    collection's (it says so in its first line), and the service is its to take away. Only that line is read."""
+    try:
+        with open(path, "rb") as handle:
+            line = handle.readline(FIRST_LINE_LIMIT)
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        raise FileReadError("cannot read %s: %s" % (path, err.strerror)) from err
+    return line.decode("utf-8", "replace").startswith(mark)
 
 
 def is_unit_file(path: str) -> bool:

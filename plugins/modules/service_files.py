@@ -146,6 +146,15 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  only_if_first_line:
+    description:
+      - With O(state=absent), act only when the first file of O(files) exists and its first line starts with this
+        text, the mark its writer left (V(# Managed by multisite.vpn)); otherwise stop, disable and remove nothing, and
+        ask systemd nothing. A service some other tool configured is left alone, and a run after the removal reads one
+        line of one file.
+      - Only that line is read (4096 bytes at most), and it is never shown.
+      - Not allowed with O(state=present).
+    type: str
 extends_documentation_fragment:
   - multisite.vpn.attributes
   - multisite.vpn.attributes.platform
@@ -252,6 +261,15 @@ EXAMPLES = r"""
       - multisite-vpn-wg-reresolve.timer
       - multisite-vpn-wg-reresolve.service
   become: true
+
+- name: Take BIRD away, only when its configuration is this collection's (a BIRD of another tool stays)
+  multisite.vpn.service_files:
+    state: absent
+    only_if_first_line: "# Managed by multisite.vpn"
+    files:
+      - path: /etc/bird/bird.conf
+    units: [bird.service]
+  become: true
 """
 
 RETURN = r"""
@@ -280,6 +298,13 @@ unit_actions:
     multisite-vpn-wg-reresolve.timer:
       - enable
       - restart
+marked:
+  description:
+    - False when O(only_if_first_line) was given and the first file's first line does not start with it (or the file
+      is not there); nothing was then done. True otherwise.
+  returned: always
+  type: bool
+  sample: true
 validated:
   description:
     - The paths of the files whose O(files[].validate) command accepted the content to be written, in check mode
@@ -302,6 +327,7 @@ from ansible_collections.multisite.vpn.plugins.module_utils.service_files import
     apply,
     build_diff,
     check_units_known,
+    first_line_marked,
     needs_systemctl,
     plan,
     read_files,
@@ -318,6 +344,7 @@ def main():
             restart_on_change=dict(type="bool", default=True),
             reload_on_change=dict(type="bool", default=False),
             state=dict(type="str", choices=list(STATES), default="present"),
+            only_if_first_line=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -325,7 +352,9 @@ def main():
     done = dict(files_changed=[], daemon_reload=False, unit_actions={}, validated=[])
 
     try:
-        wanted, units = validate(module.params["files"], module.params["units"], state)
+        wanted, units = validate(module.params["files"], module.params["units"], state, module.params["only_if_first_line"])
+        if module.params["only_if_first_line"] is not None and not first_line_marked(wanted[0]["path"], module.params["only_if_first_line"]):
+            module.exit_json(changed=False, marked=False, **done)
         systemctl = systemd_unit.systemctl_path(module) if needs_systemctl(wanted, units) else None
         owned = read_files(wanted, state)
         states = {unit: systemd_unit.read_unit_state(module, systemctl, unit) for unit in units}
@@ -342,6 +371,7 @@ def main():
     files_changed = [owned_file.path for owned_file in owned if owned_file.changed]
     result = dict(
         changed=bool(files_changed) or daemon_reload or any(actions.values()),
+        marked=True,
         files_changed=files_changed,
         daemon_reload=daemon_reload,
         unit_actions=actions,

@@ -872,3 +872,54 @@ def test_absent_a_unit_that_fails_to_stop_keeps_its_files_and_stays_enabled(host
     assert host.calls == [show(TIMER), ("stop", TIMER)]
     assert tree(host.root) == before
     assert TIMER in host.enabled
+
+
+def test_only_if_first_line_takes_away_what_its_first_file_says_this_collection_wrote(host, run_module):
+    """The program's first line is the mark: with it, everything goes as without the option; one run later, nothing is
+    there and the module asks systemd nothing."""
+    run_module(main, arguments(host))
+    host.calls.clear()
+    failed, result = run_module(main, absent_arguments(host, only_if_first_line="import sys"))
+    assert not failed, result
+    assert (result["changed"], result["marked"], result["unit_actions"]) == (True, True, {TIMER: ["stop", "disable"]})
+    assert not any(os.path.lexists(path) for path in paths(host).values())
+    host.calls.clear()
+    failed, again = run_module(main, absent_arguments(host, only_if_first_line="import sys"), diff=True)
+    assert not failed, again
+    assert (again["changed"], again["marked"], again["files_changed"], again["unit_actions"]) == (False, False, [], {})
+    assert host.calls == []
+
+
+@pytest.mark.parametrize("mark", ["# Managed by another tool", "sys.exit(0)"], ids=["another-mark", "a-later-line"])
+def test_only_if_first_line_leaves_a_service_whose_first_file_another_tool_wrote(host, run_module, mark):
+    """A first line that does not start with the mark (a later line's text does not count): nothing stopped, removed,
+    or asked, in check mode as in a real run, and the line is not shown."""
+    run_module(main, arguments(host))
+    before = tree(host.root)
+    host.calls.clear()
+    for check_mode in (True, False):
+        failed, result = run_module(main, absent_arguments(host, only_if_first_line=mark), check_mode=check_mode, diff=True)
+        assert not failed, result
+        assert (result["changed"], result["marked"], result["files_changed"], result["unit_actions"]) == (False, False, [], {})
+        assert "import sys" not in json.dumps(result)
+    assert host.calls == []
+    assert tree(host.root) == before
+    assert (host.enabled, host.active) == ({TIMER}, {TIMER})
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    (dict(state="present"), "only_if_first_line: only with state=absent"),
+    (dict(only_if_first_line=""), "only_if_first_line: give the start of one line"),
+    (dict(only_if_first_line="# a\n# b"), "only_if_first_line: give the start of one line"),
+    (dict(files=[]), "only_if_first_line: needs files"),
+])
+def test_only_if_first_line_refuses_what_cannot_say_whose_files_they_are(host, run_module, changes, message):
+    run_module(main, arguments(host))
+    before = tree(host.root)
+    host.calls.clear()
+    given = arguments(host) if changes.get("state") == "present" else absent_arguments(host)
+    failed, result = run_module(main, dict(dict(given, only_if_first_line="# Managed by multisite.vpn"), **changes))
+    assert failed
+    assert message in result["msg"]
+    assert host.calls == []
+    assert tree(host.root) == before
