@@ -1,8 +1,9 @@
 # Copyright: multisite.vpn contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a hub forwards between its WAN and its tunnel for the spokes' public IPv6 addresses (seed 002).
+"""The spokes' public IPv6 addresses (seed 002): a spoke's block of a hub's prefix, and what a hub forwards between its
+WAN and its tunnel for them.
 
-The documentation is in public_ipv6_forward_rules.yml next to this file.
+The documentation of each filter is in the <filter>.yml file next to this one.
 """
 
 from __future__ import annotations
@@ -11,11 +12,24 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.multisite.vpn.plugins.filter.network import prefixes_by_family
+from ansible_collections.multisite.vpn.plugins.filter.network import prefixes_by_family, subnet_block
 
 # What IPv6 needs through a firewall (RFC 4890): errors, without which path MTU discovery fails and connections
 # hang, and echo, so that an address can be checked from outside.
 ICMPV6_TYPES = ["destination-unreachable", "packet-too-big", "time-exceeded", "parameter-problem", "echo-request"]
+
+
+def public_ipv6_block(hostvars, spoke, hub) -> str:
+    """SPOKE's block of HUB's public IPv6 prefix (hub_public_ipv6), by SPOKE's site_id, or '' when HUB hands out none.
+    The hub carves every spoke's at once (subnet_blocks, which also finds two spokes on one block); the spoke, and the
+    hubs that carry its blocks over BGP, carve this one."""
+    public = hostvars[hub].get("hub_public_ipv6") or {}
+    if not public:
+        return ""
+    try:
+        return subnet_block(public["prefix"], hostvars[spoke].get("site_id"), public.get("spoke_prefix_length", 128), [public["wan_address"]])
+    except (AnsibleFilterError, KeyError, TypeError) as error:
+        raise AnsibleFilterError("%s: no public IPv6 block from %s's hub_public_ipv6: %s" % (spoke, hub, error)) from None
 
 
 def _ipv6_sources(spoke: str, position: int, sources) -> list[str]:
@@ -64,7 +78,7 @@ def public_ipv6_forward_rules(blocks, hostvars, wan_interface, tunnel_interface)
 
 
 class FilterModule:
-    """The hub's forwarding for the spokes' public IPv6 addresses."""
+    """The spokes' public IPv6 addresses."""
 
     def filters(self):
-        return {"public_ipv6_forward_rules": public_ipv6_forward_rules}
+        return {"public_ipv6_block": public_ipv6_block, "public_ipv6_forward_rules": public_ipv6_forward_rules}

@@ -26,7 +26,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.multisite.vpn.plugins.filter.network import subnet_block, subnet_host
+from ansible_collections.multisite.vpn.plugins.filter.network import subnet_host
+from ansible_collections.multisite.vpn.plugins.filter.public_ipv6 import public_ipv6_block
 from ansible_collections.multisite.vpn.plugins.filter.uplinks import hub_uplink_links, spoke_uplink_links
 from ansible_collections.multisite.vpn.plugins.module_utils.wireguard_interface import DEFAULT_ROUTE_TABLE
 from ansible_collections.multisite.vpn.plugins.plugin_utils.inventory_values import InventoryReader
@@ -123,21 +124,14 @@ def routing_link_local(address) -> str:
 
 
 def routing_public_blocks(hostvars, spoke, groups=None) -> list[str]:
-    """SPOKE's public IPv6 blocks: one from each of its hubs with a hub_public_ipv6, by its site_id, as the hub and spoke
-    roles carve them (subnet_block). A spoke on several uplinks takes none. GROUPS (the inventory's) give the hubs of a
+    """SPOKE's public IPv6 blocks: one from each of its hubs with a hub_public_ipv6 (public_ipv6_block, as the spoke
+    role carves it). A spoke on several uplinks takes none. GROUPS (the inventory's) give the hubs of a
     spoke without spoke_hubs, as the spoke role's default does."""
     variables = hostvars[spoke]
     if variables.get("spoke_uplinks"):
         return []
-    blocks = []
-    for hub in InventoryReader(hostvars, groups).hub_names(spoke) or []:
-        public = hostvars[hub].get("hub_public_ipv6") or {}
-        if public and hostvars[hub].get("hub_tunnel"):
-            try:
-                blocks.append(subnet_block(public["prefix"], variables.get("site_id"), public.get("spoke_prefix_length", 128), [public["wan_address"]]))
-            except (AnsibleFilterError, KeyError, TypeError) as error:
-                raise AnsibleFilterError("%s: no public IPv6 block from %s's hub_public_ipv6: %s" % (spoke, hub, error)) from None
-    return blocks
+    hubs = [hub for hub in InventoryReader(hostvars, groups).hub_names(spoke) or [] if hostvars[hub].get("hub_tunnel")]
+    return [block for block in (public_ipv6_block(hostvars, spoke, hub) for hub in hubs) if block]
 
 
 def routing_spoke_prefixes(hostvars, spokes, groups=None) -> dict[str, list[str]]:

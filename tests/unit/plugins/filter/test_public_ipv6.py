@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 
-import jinja2.nativetypes
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.multisite.vpn.plugins.filter.public_ipv6 import ICMPV6_TYPES, FilterModule, public_ipv6_forward_rules
-from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documented_examples
+from ansible_collections.multisite.vpn.plugins.filter.public_ipv6 import ICMPV6_TYPES, FilterModule, public_ipv6_block, public_ipv6_forward_rules
+from ansible_collections.multisite.vpn.tests.unit.plugins.filter.filter_documentation import documentation_tests
 from ansible_collections.multisite.vpn.tests.unit.roles.test_host_firewall_template import render
 
 BLOCKS = {"spoke-us": "2001:db8:0:5:1::2/128", "spoke-jp": "2001:db8:0:5:1::1/128"}
@@ -76,8 +75,30 @@ def test_the_hub_table_forwards_exactly_these():
     ]
 
 
-@pytest.mark.parametrize("variable, template, expected", documented_examples("public_ipv6_forward_rules"))
-def test_documented_example(variable, template, expected):
-    environment = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
-    environment.filters.update(("multisite.vpn." + name, function) for name, function in FilterModule().filters().items())
-    assert environment.from_string(template).render() == expected, variable
+PUBLIC_IPV6 = {"wan_interface": "eth0", "wan_address": "2001:db8:0:5::1/64", "prefix": "2001:db8:0:5:1::/80"}
+
+
+@pytest.mark.parametrize(("public", "site_id", "expected"), [
+    (PUBLIC_IPV6, 2, "2001:db8:0:5:1::2/128"),
+    (PUBLIC_IPV6, "3", "2001:db8:0:5:1::3/128"),
+    (dict(PUBLIC_IPV6, spoke_prefix_length=96), 1, "2001:db8:0:5:1:1::/96"),
+    ({}, 2, ""),
+    (None, 2, ""),
+])
+def test_public_ipv6_block(public, site_id, expected):
+    assert public_ipv6_block({"hub-vultr": {"hub_public_ipv6": public}, "spoke-us": {"site_id": site_id}}, "spoke-us", "hub-vultr") == expected
+
+
+@pytest.mark.parametrize(("public", "site_id", "message"), [
+    (PUBLIC_IPV6, None, "spoke-us: no public IPv6 block from hub-vultr's hub_public_ipv6: "),
+    (PUBLIC_IPV6, "x", "spoke-us: no public IPv6 block from hub-vultr's hub_public_ipv6: "),
+    ({"prefix": "2001:db8:0:5:1::/80"}, 2, "spoke-us: no public IPv6 block from hub-vultr's hub_public_ipv6: 'wan_address'"),
+    (dict(PUBLIC_IPV6, prefix="10.0.0.0/8"), 2, "spoke-us: no public IPv6 block from hub-vultr's hub_public_ipv6: "),
+])
+def test_public_ipv6_block_refuses_naming_the_spoke_and_the_hub(public, site_id, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape(message)):
+        public_ipv6_block({"hub-vultr": {"hub_public_ipv6": public}, "spoke-us": {"site_id": site_id}}, "spoke-us", "hub-vultr")
+
+
+(test_documentation_describes_the_filter, test_documented_examples_give_the_documented_results,
+ test_every_filter_has_a_documented_example) = documentation_tests(FilterModule().filters())
